@@ -1,0 +1,110 @@
+/**
+ * The one error catalogue. Every error a client can see has a stable code and a
+ * transport-neutral kind; the HTTP and gRPC adapters map the kind, never the code.
+ */
+export type ErrorKind =
+  | 'not_found'
+  | 'invalid'
+  | 'too_large'
+  | 'overloaded'
+  | 'deadline'
+  | 'unavailable'
+  | 'unimplemented'
+  | 'internal';
+
+export const ERROR_CODES = {
+  SY_ERR_MODEL_NOT_FOUND: 'not_found',
+  SY_ERR_VERSION_NOT_FOUND: 'not_found',
+  SY_ERR_ROUTE_NOT_FOUND: 'not_found',
+  SY_ERR_INVALID_REQUEST: 'invalid',
+  SY_ERR_INVALID_JSON: 'invalid',
+  SY_ERR_INVALID_BINARY: 'invalid',
+  SY_ERR_INVALID_TENSOR: 'invalid',
+  SY_ERR_BODY_TOO_LARGE: 'too_large',
+  SY_ERR_QUEUE_FULL: 'overloaded',
+  SY_ERR_DEADLINE_EXCEEDED: 'deadline',
+  SY_ERR_MODEL_NOT_READY: 'unavailable',
+  SY_ERR_SHUTTING_DOWN: 'unavailable',
+  SY_ERR_WORKER_CRASHED: 'unavailable',
+  SY_ERR_METHOD_NOT_ALLOWED: 'unimplemented',
+  SY_ERR_MODEL_EXECUTION: 'internal',
+  SY_ERR_INTERNAL: 'internal',
+} as const satisfies Record<string, ErrorKind>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class SwitchyardError extends Error {
+  readonly code: ErrorCode;
+  readonly kind: ErrorKind;
+
+  constructor(code: ErrorCode, message: string) {
+    super(message);
+    this.name = 'SwitchyardError';
+    this.code = code;
+    this.kind = ERROR_CODES[code];
+  }
+
+  /** Plain data, the only form in which an error crosses a thread boundary. */
+  toData(): ErrorData {
+    return { code: this.code, message: this.message };
+  }
+
+  static fromData(data: ErrorData): SwitchyardError {
+    const code = data.code in ERROR_CODES ? (data.code as ErrorCode) : 'SY_ERR_INTERNAL';
+    return new SwitchyardError(code, data.message);
+  }
+}
+
+export interface ErrorData {
+  code: string;
+  message: string;
+}
+
+/** Anything thrown that is not ours becomes an internal error with its message kept. */
+export function asSwitchyardError(err: unknown): SwitchyardError {
+  if (err instanceof SwitchyardError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new SwitchyardError('SY_ERR_INTERNAL', message);
+}
+
+const HTTP_STATUS: Record<ErrorKind, number> = {
+  not_found: 404,
+  invalid: 400,
+  too_large: 413,
+  overloaded: 429,
+  deadline: 504,
+  unavailable: 503,
+  unimplemented: 405,
+  internal: 500,
+};
+
+export function httpStatusOf(kind: ErrorKind): number {
+  return HTTP_STATUS[kind];
+}
+
+/** gRPC status codes (grpc/status.h numbering), kept here so this module has no grpc import. */
+export const GRPC_STATUS = {
+  OK: 0,
+  INVALID_ARGUMENT: 3,
+  DEADLINE_EXCEEDED: 4,
+  NOT_FOUND: 5,
+  RESOURCE_EXHAUSTED: 8,
+  UNIMPLEMENTED: 12,
+  INTERNAL: 13,
+  UNAVAILABLE: 14,
+} as const;
+
+const GRPC_CODE: Record<ErrorKind, number> = {
+  not_found: GRPC_STATUS.NOT_FOUND,
+  invalid: GRPC_STATUS.INVALID_ARGUMENT,
+  too_large: GRPC_STATUS.RESOURCE_EXHAUSTED,
+  overloaded: GRPC_STATUS.RESOURCE_EXHAUSTED,
+  deadline: GRPC_STATUS.DEADLINE_EXCEEDED,
+  unavailable: GRPC_STATUS.UNAVAILABLE,
+  unimplemented: GRPC_STATUS.UNIMPLEMENTED,
+  internal: GRPC_STATUS.INTERNAL,
+};
+
+export function grpcStatusOf(kind: ErrorKind): number {
+  return GRPC_CODE[kind];
+}

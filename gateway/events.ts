@@ -1,0 +1,38 @@
+/**
+ * What the gateway's core reports. Core code calls these; the metrics layer
+ * (gateway/metrics.ts) turns them into Prometheus series. Keeping the core free
+ * of prom-client keeps the registry out of the hot path's types and lets tests
+ * observe events directly.
+ */
+import type { ErrorCode } from './errors.js';
+import type { Protocol } from './inference/types.js';
+
+export type Outcome = 'OK' | ErrorCode;
+
+export interface GatewayEvents {
+  /** Once per inference request, whichever way it ended. `model`/`version` may be '' when unknown. */
+  requestFinished(protocol: Protocol, model: string, version: string, outcome: Outcome, seconds: number): void;
+  /** Once per ONNX run: rows and requests in the batch, time spent queued by each request, compute time. */
+  batchExecuted(model: string, version: string, provider: string, rows: number, queueSeconds: readonly number[], computeSeconds: number): void;
+  /** Requests waiting in a batcher's queue changed. */
+  queueDepthChanged(model: string, version: string, depth: number): void;
+  /** Batches handed to workers and not yet returned. */
+  inflightChanged(model: string, version: string, batches: number): void;
+  /** A session came up on this provider (after any fallback). */
+  sessionLoaded(model: string, version: string, provider: string, instances: number): void;
+  /** A session was released. */
+  sessionUnloaded(model: string, version: string): void;
+  /** A worker thread died and its batch failed. */
+  workerCrashed(model: string, version: string): void;
+}
+
+/** For components used without metrics (e.g. the raw benchmark). */
+export const NO_EVENTS: GatewayEvents = Object.freeze({
+  requestFinished() {},
+  batchExecuted() {},
+  queueDepthChanged() {},
+  inflightChanged() {},
+  sessionLoaded() {},
+  sessionUnloaded() {},
+  workerCrashed() {},
+});
