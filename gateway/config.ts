@@ -1,0 +1,72 @@
+/**
+ * The gateway's options: validated once, defaults filled, frozen. Per-model
+ * settings come from each manifest; the overrides here apply to every model
+ * (e.g. `--instances 2` on a bigger machine).
+ */
+import type { ModelManifest } from '../models/manifest.js';
+
+export interface ModelOverrides {
+  instances?: number;
+  intraOpThreads?: number;
+  maxBatchSize?: number;
+  maxQueueDelayUs?: number;
+  maxQueueSize?: number;
+  providers?: string[];
+}
+
+export interface GatewayConfig {
+  repository: string;
+  host: string;
+  httpPort: number;
+  grpcPort: number;
+  metricsPort: number;
+  maxBodyBytes: number;
+  /** Batches queued per worker beyond the running one, so a busy worker never sleeps between batches. */
+  pipelineDepth: number;
+  overrides: ModelOverrides;
+}
+
+export const GATEWAY_DEFAULTS = {
+  host: '127.0.0.1',
+  httpPort: 8000,
+  grpcPort: 8001,
+  metricsPort: 8002,
+  maxBodyBytes: 64 * 1024 * 1024,
+  pipelineDepth: 2,
+};
+
+export function gatewayConfig(input: Partial<GatewayConfig> & { repository: string }): Readonly<GatewayConfig> {
+  const config: GatewayConfig = { ...GATEWAY_DEFAULTS, overrides: {}, ...input };
+  for (const key of ['httpPort', 'grpcPort', 'metricsPort'] as const) {
+    const port = config[key];
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`${key} must be a port number 0-65535, got ${port}`);
+  }
+  if (!Number.isInteger(config.maxBodyBytes) || config.maxBodyBytes < 1024) throw new Error(`maxBodyBytes must be an integer >= 1024, got ${config.maxBodyBytes}`);
+  if (!Number.isInteger(config.pipelineDepth) || config.pipelineDepth < 1) throw new Error(`pipelineDepth must be an integer >= 1, got ${config.pipelineDepth}`);
+  for (const [key, value] of Object.entries(config.overrides)) {
+    if (key === 'providers') continue;
+    const min = key === 'maxBatchSize' || key === 'maxQueueDelayUs' ? 0 : 1;
+    if (value !== undefined && (!Number.isInteger(value) || (value as number) < min)) throw new Error(`${key} must be an integer >= ${min}, got ${value}`);
+  }
+  return Object.freeze({ ...config, overrides: Object.freeze({ ...config.overrides }) });
+}
+
+export function applyOverrides(manifest: ModelManifest, o: ModelOverrides): ModelManifest {
+  const instances = o.instances ?? manifest.execution.instances;
+  const maxBatchSize = o.maxBatchSize ?? manifest.batching.max_batch_size;
+  return {
+    ...manifest,
+    batching: {
+      ...manifest.batching,
+      max_batch_size: maxBatchSize,
+      preferred_batch_sizes: manifest.batching.preferred_batch_sizes.filter((n) => n <= maxBatchSize),
+      max_queue_delay_us: o.maxQueueDelayUs ?? manifest.batching.max_queue_delay_us,
+      max_queue_size: o.maxQueueSize ?? manifest.batching.max_queue_size,
+    },
+    execution: {
+      instances,
+      intra_op_threads: o.intraOpThreads ?? manifest.execution.intra_op_threads,
+      providers: o.providers ?? manifest.execution.providers,
+    },
+  };
+}

@@ -1,0 +1,42 @@
+/** Writing uWS responses safely: corked, skipped when the client has gone, errors as `{"error": ...}`. */
+import { httpStatusOf, type SwitchyardError } from '../errors.js';
+import type { HttpResponse } from './uws.js';
+
+const STATUS_TEXT: Record<number, string> = {
+  200: '200 OK',
+  400: '400 Bad Request',
+  404: '404 Not Found',
+  405: '405 Method Not Allowed',
+  413: '413 Payload Too Large',
+  429: '429 Too Many Requests',
+  500: '500 Internal Server Error',
+  503: '503 Service Unavailable',
+  504: '504 Gateway Timeout',
+};
+
+export interface Reply {
+  /** Set by the onAborted handler; a gone client is never written to. */
+  aborted: boolean;
+}
+
+export function send(res: HttpResponse, reply: Reply, status: number, body: string | Uint8Array, headers: Record<string, string> = {}, close = false): void {
+  if (reply.aborted) return;
+  reply.aborted = true; // a response is written once
+  res.cork(() => {
+    res.writeStatus(STATUS_TEXT[status] ?? `${status} Unknown`);
+    for (const [name, value] of Object.entries(headers)) res.writeHeader(name, value);
+    res.end(body, close);
+  });
+}
+
+export function sendJson(res: HttpResponse, reply: Reply, status: number, value: unknown): void {
+  send(res, reply, status, JSON.stringify(value), { 'Content-Type': 'application/json' });
+}
+
+export function sendError(res: HttpResponse, reply: Reply, err: SwitchyardError): void {
+  const status = httpStatusOf(err.kind);
+  const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+  if (status === 429) headers['Retry-After'] = '1';
+  // After a refused oversized body the rest of it is still in flight: close rather than read it.
+  send(res, reply, status, JSON.stringify({ error: err.message }), headers, status === 413);
+}

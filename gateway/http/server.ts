@@ -1,0 +1,175 @@
+/**
+ * The REST face of the Open Inference Protocol v2 on uWebSockets.js. It parses,
+ * calls the inference service and encodes; it never batches or routes.
+ */
+import { performance } from 'node:perf_hooks';
+import { asSwitchyardError, SwitchyardError } from '../errors.js';
+import type { GatewayEvents } from '../events.js';
+import type { InferenceService } from '../inference/types.js';
+import { readBody } from './body.js';
+import { decodeInferBody, encodeInferResponse } from './infer-codec.js';
+import { send, sendError, sendJson, type Reply } from './response.js';
+import { createApp, us_listen_socket_close, us_socket_local_port, type App, type HttpRequest, type HttpResponse, type us_listen_socket } from './uws.js';
+
+export interface HttpTransportOptions {
+  service: InferenceService;
+  events: GatewayEvents;
+  maxBodyBytes: number;
+}
+
+export const VERSION_HEADER = 'x-switchyard-model-version';
+
+export class HttpTransport {
+  private readonly app: App;
+  private listenSocket: us_listen_socket | undefined;
+  private inflight = 0;
+  private idle: (() => void) | undefined;
+
+  constructor(private readonly options: HttpTransportOptions) {
+    const app = createApp();
+    const { service } = options;
+    app.get('/v2/health/live', (res) => sendStatus(res, service.isLive(), 'server is not live'));
+    app.get('/v2/health/ready', (res) => sendStatus(res, service.isReady(), 'server is not ready'));
+    app.get('/v2', (res) => sendJson(res, { aborted: false }, 200, service.serverMetadata()));
+    app.get('/v2/models/:model', (res, req) => this.metadata(res, req, false));
+    app.get('/v2/models/:model/versions/:version', (res, req) => this.metadata(res, req, true));
+    app.get('/v2/models/:model/ready', (res, req) => this.modelReady(res, req, false));
+    app.get('/v2/models/:model/versions/:version/ready', (res, req) => this.modelReady(res, req, true));
+    app.post('/v2/models/:model/infer', (res, req) => this.infer(res, req, false));
+    app.post('/v2/models/:model/versions/:version/infer', (res, req) => this.infer(res, req, true));
+    app.post('/v2/repository/index', (res) => this.repositoryIndex(res));
+    app.get('/v2/repository/index', (res) => this.repositoryIndex(res));
+    app.any('/*', (res, req) => {
+      const what = `${req.getMethod().toUpperCase()} ${req.getUrl()}`;
+      sendError(res, { aborted: false }, new SwitchyardError('SY_ERR_ROUTE_NOT_FOUND', `no route for ${what}; see the Open Inference Protocol v2 endpoints under /v2`));
+    });
+    this.app = app;
+  }
+
+  listen(host: string, port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.app.listen(host, port, (socket) => {
+        if (!socket) return reject(new Error(`HTTP: cannot listen on ${host}:${port}`));
+        this.listenSocket = socket;
+        resolve(us_socket_local_port(socket as never));
+      });
+    });
+  }
+
+  /** Stops accepting connections, waits for in-flight inferences to be answered, then closes every connection. */
+  async close(): Promise<void> {
+    if (this.listenSocket) us_listen_socket_close(this.listenSocket);
+    this.listenSocket = undefined;
+    if (this.inflight > 0) await new Promise<void>((resolve) => (this.idle = resolve));
+    this.app.close();
+  }
+
+  private metadata(res: HttpResponse, req: HttpRequest, withVersion: boolean): void {
+    const reply = { aborted: false };
+    try {
+      const [model, version] = routeParams(req, withVersion);
+      sendJson(res, reply, 200, this.options.service.modelMetadata(model, version));
+    } catch (err) {
+      sendError(res, reply, asSwitchyardError(err));
+    }
+  }
+
+  private modelReady(res: HttpResponse, req: HttpRequest, withVersion: boolean): void {
+    try {
+      const [model, version] = routeParams(req, withVersion);
+      sendStatus(res, this.options.service.isModelReady(model, version), `model '${model}' is not ready`);
+    } catch (err) {
+      sendError(res, { aborted: false }, asSwitchyardError(err));
+    }
+  }
+
+  private repositoryIndex(res: HttpResponse): void {
+    // The optional {"ready": true} body only filters; every entry here is listed with its state.
+    res.onAborted(() => {});
+    res.onData(() => {});
+    sendJson(res, { aborted: false }, 200, this.options.service.repositoryIndex());
+  }
+
+  private infer(res: HttpResponse, req: HttpRequest, withVersion: boolean): void {
+    const started = performance.now();
+    const reply: Reply = { aborted: false };
+    res.onAborted(() => (reply.aborted = true));
+    let model = '';
+    let version: string | undefined;
+    try {
+      [model, version] = routeParams(req, withVersion);
+    } catch (err) {
+      return this.fail(res, reply, '', started, asSwitchyardError(err));
+    }
+    // Headers must be read before the handler returns: uWS reuses the request object.
+    const headerLength = req.getHeader('inference-header-content-length');
+    this.begin();
+    readBody(
+      res,
+      req.getHeader('content-length'),
+      this.options.maxBodyBytes,
+      (body) => this.answer(res, reply, body, headerLength, model, version, started),
+      (err) => {
+        this.fail(res, reply, model, started, err);
+        this.end();
+      },
+    );
+  }
+
+  private answer(res: HttpResponse, reply: Reply, body: Uint8Array, headerLength: string, model: string, version: string | undefined, started: number): void {
+    let decoded;
+    try {
+      decoded = decodeInferBody(body, headerLength, model, version);
+    } catch (err) {
+      this.fail(res, reply, model, started, asSwitchyardError(err));
+      this.end();
+      return;
+    }
+    this.options.service
+      .infer(decoded.request)
+      .then((response) => {
+        const encoded = encodeInferResponse(response, decoded.binaryOutput);
+        const headers: Record<string, string> = { [VERSION_HEADER]: response.model_version };
+        if (encoded.headerLength === undefined) headers['Content-Type'] = 'application/json';
+        else {
+          headers['Content-Type'] = 'application/octet-stream';
+          headers['Inference-Header-Content-Length'] = String(encoded.headerLength);
+        }
+        send(res, reply, 200, encoded.body, headers);
+      })
+      .catch((err: unknown) => sendError(res, reply, asSwitchyardError(err)))
+      .finally(() => this.end());
+  }
+
+  /** A request refused before it reached the service is still counted. */
+  private fail(res: HttpResponse, reply: Reply, model: string, started: number, err: SwitchyardError): void {
+    this.options.events.requestFinished('http', err.code === 'SY_ERR_MODEL_NOT_FOUND' ? '' : model, '', err.code, (performance.now() - started) / 1000);
+    sendError(res, reply, err);
+  }
+
+  private begin(): void {
+    this.inflight++;
+  }
+
+  private end(): void {
+    this.inflight--;
+    if (this.inflight === 0 && this.idle) {
+      this.idle();
+      this.idle = undefined;
+    }
+  }
+}
+
+function routeParams(req: HttpRequest, withVersion: boolean): [string, string | undefined] {
+  try {
+    const model = decodeURIComponent(req.getParameter(0));
+    return [model, withVersion ? decodeURIComponent(req.getParameter(1)) : undefined];
+  } catch {
+    throw new SwitchyardError('SY_ERR_INVALID_REQUEST', 'model name or version in the URL is not valid percent-encoding');
+  }
+}
+
+function sendStatus(res: HttpResponse, ok: boolean, reason: string): void {
+  if (ok) send(res, { aborted: false }, 200, '');
+  else sendError(res, { aborted: false }, new SwitchyardError('SY_ERR_MODEL_NOT_READY', reason));
+}

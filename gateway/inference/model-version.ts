@@ -1,0 +1,142 @@
+/**
+ * One served model version: its manifest, its pool of session workers and its
+ * dynamic batcher. Life cycle: `start` (load sessions, warm up), `infer`,
+ * `close` (drain the queue, then release the sessions).
+ */
+import { performance } from 'node:perf_hooks';
+import type { ModelManifest } from '../../models/manifest.js';
+import { SwitchyardError } from '../errors.js';
+import type { GatewayEvents } from '../events.js';
+import { SessionPool } from '../execution/session-pool.js';
+import type { Logger } from '../../runtime/log.js';
+import { DynamicBatcher, type BatchRequest } from './batcher.js';
+import { packBatch, splitOutputs } from './batch-packing.js';
+import { allocate, elementCount } from './tensor.js';
+import type { OutputTensor } from './types.js';
+import type { ValidatedInputs } from './validate.js';
+
+export interface ModelVersionOptions {
+  manifest: ModelManifest;
+  /** The verified ONNX bytes. */
+  model: Uint8Array;
+  pipelineDepth: number;
+  events: GatewayEvents;
+  log: Logger;
+}
+
+type Request = BatchRequest<ValidatedInputs, OutputTensor[]>;
+
+export class ModelVersion {
+  readonly manifest: ModelManifest;
+  readonly pool: SessionPool;
+  private readonly batcher: DynamicBatcher<ValidatedInputs, OutputTensor[]>;
+  private readonly events: GatewayEvents;
+  private readonly log: Logger;
+  private provider = 'unknown';
+  private ready = false;
+
+  constructor(options: ModelVersionOptions) {
+    const { manifest, events } = options;
+    this.manifest = manifest;
+    this.events = events;
+    this.log = options.log.child({ model: manifest.name, version: manifest.version });
+    this.pool = new SessionPool({
+      model: options.model,
+      providers: manifest.execution.providers,
+      instances: manifest.execution.instances,
+      intraOpThreads: manifest.execution.intra_op_threads,
+      pipelineDepth: options.pipelineDepth,
+    });
+    const { name, version } = manifest;
+    this.batcher = new DynamicBatcher(
+      {
+        maxBatchSize: manifest.batching.max_batch_size,
+        maxQueueDelayUs: manifest.batching.max_queue_delay_us,
+        preferredBatchSizes: manifest.batching.preferred_batch_sizes,
+        maxQueueSize: manifest.batching.max_queue_size,
+        capacity: this.pool.capacity,
+      },
+      this.runBatch,
+      {
+        queueDepth: (n) => events.queueDepthChanged(name, version, n),
+        inflight: (n) => events.inflightChanged(name, version, n),
+      },
+    );
+  }
+
+  get isReady(): boolean {
+    return this.ready;
+  }
+
+  get queued(): number {
+    return this.batcher.queued;
+  }
+
+  /** Loads the sessions and runs one warm-up batch per instance before taking traffic. */
+  async start(): Promise<void> {
+    const description = await this.pool.describe();
+    for (const { provider, reason } of description.dropped) {
+      this.log.warn('execution provider unavailable, falling back', { provider, fallback: description.provider, reason });
+    }
+    this.checkNames('input', this.manifest.inputs.map((s) => s.name), description.inputNames);
+    this.checkNames('output', this.manifest.outputs.map((s) => s.name), description.outputNames);
+    this.provider = description.provider;
+    await Promise.all(Array.from({ length: this.manifest.execution.instances }, () => this.execute([this.zeroRequest()])));
+    this.ready = true;
+    this.events.sessionLoaded(this.manifest.name, this.manifest.version, this.provider, this.manifest.execution.instances);
+    this.log.info('model version ready', { provider: this.provider, instances: this.manifest.execution.instances });
+  }
+
+  infer(inputs: ValidatedInputs, deadline?: number): Promise<OutputTensor[]> {
+    if (!this.ready) return Promise.reject(new SwitchyardError('SY_ERR_MODEL_NOT_READY', `model '${this.manifest.name}' version ${this.manifest.version} is not ready`));
+    return this.batcher.enqueue(inputs, inputs.rows, deadline, inputs.shapeKey);
+  }
+
+  /** Answers everything queued and in flight, then releases the sessions. */
+  async close(): Promise<void> {
+    this.ready = false;
+    await this.batcher.stop();
+    await this.pool.close();
+    this.events.sessionUnloaded(this.manifest.name, this.manifest.version);
+  }
+
+  private readonly runBatch = async (batch: Request[]): Promise<void> => {
+    const started = performance.now();
+    const { outputs, computeSeconds } = await this.execute(batch.map((r) => r.payload));
+    const queueSeconds = batch.map((r) => (started - r.enqueuedAt) / 1000);
+    this.events.batchExecuted(this.manifest.name, this.manifest.version, this.provider, outputs.rows, queueSeconds, computeSeconds);
+    outputs.perRequest.forEach((out, i) => batch[i]!.resolve(out));
+  };
+
+  /** Packs the requests, runs them as one ONNX run in a worker, splits the outputs back. */
+  private async execute(requests: ValidatedInputs[]): Promise<{ outputs: { rows: number; perRequest: OutputTensor[][] }; computeSeconds: number }> {
+    const packed = packBatch(this.manifest.inputs, requests);
+    let result;
+    try {
+      result = await this.pool.run({ kind: 'run', buffer: packed.buffer, inputs: packed.tensors, outputs: this.manifest.outputs.map((s) => s.name) });
+    } catch (err) {
+      if (err instanceof SwitchyardError && err.code === 'SY_ERR_WORKER_CRASHED') {
+        this.events.workerCrashed(this.manifest.name, this.manifest.version);
+        this.log.error('worker thread crashed; batch failed, worker replaced', { requests: requests.length, error: err.message });
+      }
+      throw err;
+    }
+    if (!result.ok) throw SwitchyardError.fromData(result.error);
+    const perRequest = splitOutputs(result.outputs, requests.map((r) => r.rows), this.manifest.batching.max_batch_size > 0);
+    return { outputs: { rows: packed.rows, perRequest }, computeSeconds: result.computeSeconds };
+  }
+
+  /** One row of zeros (variable dimensions as 1), for warm-up. */
+  private zeroRequest(): ValidatedInputs {
+    const shapes = this.manifest.inputs.map((s) => s.shape.map((d) => (d === -1 ? 1 : d)));
+    const tensors = this.manifest.inputs.map((s, i) => allocate(s.datatype, elementCount(shapes[i]!)));
+    return { tensors, shapes, rows: 1, shapeKey: '' };
+  }
+
+  private checkNames(kind: string, declared: string[], actual: string[]): void {
+    const missing = declared.filter((n) => !actual.includes(n));
+    if (missing.length > 0) {
+      throw new SwitchyardError('SY_ERR_MODEL_NOT_READY', `manifest declares ${kind} ${missing.map((n) => `'${n}'`).join(', ')} but the ONNX graph's ${kind}s are ${actual.map((n) => `'${n}'`).join(', ')}`);
+    }
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * Checks a decoded request against the model version's manifest, once, before
+ * it is queued. Every message names the tensor, what was expected and what came.
+ */
+import { SwitchyardError } from '../errors.js';
+import type { ModelManifest, TensorSpec } from '../../models/manifest.js';
+import { elementCount, type TypedArray } from './tensor.js';
+import type { InputTensor, RequestedOutput } from './types.js';
+
+export interface ValidatedInputs {
+  /** In the manifest's input order. */
+  tensors: TypedArray[];
+  shapes: number[][];
+  /** Batch rows (dim 0) for batching models; 1 otherwise. */
+  rows: number;
+  /** Equal for requests that can share a batch. */
+  shapeKey: string;
+}
+
+const fmt = (shape: readonly number[]): string => `[${shape.join(',')}]`;
+
+function invalid(message: string): SwitchyardError {
+  return new SwitchyardError('SY_ERR_INVALID_TENSOR', message);
+}
+
+export function validateInputs(manifest: ModelManifest, inputs: readonly InputTensor[]): ValidatedInputs {
+  const byName = new Map<string, InputTensor>();
+  for (const input of inputs) {
+    if (byName.has(input.name)) throw invalid(`input '${input.name}' is given twice`);
+    if (!manifest.inputs.some((s) => s.name === input.name)) {
+      throw invalid(`unexpected input '${input.name}'; model '${manifest.name}' takes ${describeSpecs(manifest.inputs)}`);
+    }
+    byName.set(input.name, input);
+  }
+  const batching = manifest.batching.max_batch_size > 0;
+  let rows = 1;
+  let shapeKey = '';
+  const tensors: TypedArray[] = [];
+  const shapes: number[][] = [];
+  manifest.inputs.forEach((spec, i) => {
+    const input = byName.get(spec.name);
+    if (!input) throw invalid(`missing input '${spec.name}' (${spec.datatype} ${fmt(spec.shape)}); model '${manifest.name}' takes ${describeSpecs(manifest.inputs)}`);
+    checkTensor(spec, input);
+    if (batching) {
+      const inputRows = input.shape[0]!;
+      if (inputRows < 1) throw invalid(`input '${spec.name}': batch dimension is ${inputRows}, expected at least 1`);
+      if (inputRows > manifest.batching.max_batch_size) {
+        throw invalid(`input '${spec.name}': batch size ${inputRows} exceeds the model's max_batch_size ${manifest.batching.max_batch_size}`);
+      }
+      if (i === 0) rows = inputRows;
+      else if (inputRows !== rows) throw invalid(`input '${spec.name}': batch size ${inputRows} differs from input '${manifest.inputs[0]!.name}' (${rows})`);
+    }
+    if (spec.shape.some((d, k) => d === -1 && !(batching && k === 0))) shapeKey += fmt(input.shape.slice(1));
+    tensors.push(input.data);
+    shapes.push(input.shape);
+  });
+  return { tensors, shapes, rows, shapeKey };
+}
+
+function checkTensor(spec: TensorSpec, input: InputTensor): void {
+  if (input.datatype !== spec.datatype) {
+    throw invalid(`input '${spec.name}': datatype ${input.datatype} does not match the model's ${spec.datatype}`);
+  }
+  const shape = input.shape;
+  const matches = shape.length === spec.shape.length && spec.shape.every((d, k) => d === -1 || d === shape[k]);
+  if (!matches) throw invalid(`input '${spec.name}': shape ${fmt(shape)} does not match the model's ${fmt(spec.shape)} (-1 = any size)`);
+  const expected = elementCount(shape);
+  if (input.data.length !== expected) {
+    throw invalid(`input '${spec.name}': shape ${fmt(shape)} needs ${expected} elements, got ${input.data.length}`);
+  }
+}
+
+/** Indexes of the requested outputs in manifest order; all of them when none is named. */
+export function selectOutputs(manifest: ModelManifest, requested: readonly RequestedOutput[] | undefined): number[] {
+  if (!requested || requested.length === 0) return manifest.outputs.map((_, i) => i);
+  return requested.map((r) => {
+    const index = manifest.outputs.findIndex((s) => s.name === r.name);
+    if (index < 0) throw invalid(`requested output '${r.name}' does not exist; model '${manifest.name}' has ${describeSpecs(manifest.outputs)}`);
+    return index;
+  });
+}
+
+function describeSpecs(specs: readonly TensorSpec[]): string {
+  return specs.map((s) => `'${s.name}' (${s.datatype} ${fmt(s.shape)})`).join(', ');
+}

@@ -1,0 +1,79 @@
+/**
+ * Turns the gateway's events into Prometheus series on a registry it is given.
+ * Units are in the names; latency series are histograms so p50/p99 can be
+ * aggregated across replicas.
+ */
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { GatewayEvents, Outcome } from './events.js';
+import type { Protocol } from './inference/types.js';
+
+const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512];
+
+export class GatewayMetrics implements GatewayEvents {
+  private readonly requests: Counter<'model' | 'version' | 'protocol' | 'status'>;
+  private readonly requestDuration: Histogram<'model' | 'version' | 'protocol'>;
+  private readonly queueDuration: Histogram<'model' | 'version'>;
+  private readonly computeDuration: Histogram<'model' | 'version' | 'provider'>;
+  private readonly batchSize: Histogram<'model' | 'version'>;
+  private readonly batches: Counter<'model' | 'version'>;
+  private readonly busySeconds: Counter<'model' | 'version'>;
+  private readonly queueDepth: Gauge<'model' | 'version'>;
+  private readonly inflight: Gauge<'model' | 'version'>;
+  private readonly instances: Gauge<'model' | 'version' | 'provider'>;
+  private readonly crashes: Counter<'model' | 'version'>;
+  private readonly providers = new Map<string, string>();
+
+  constructor(registry: Registry) {
+    const registers = [registry];
+    this.requests = new Counter({ name: 'switchyard_requests_total', help: 'Inference requests by outcome (OK or an SY_ERR_* code).', labelNames: ['model', 'version', 'protocol', 'status'], registers });
+    this.requestDuration = new Histogram({ name: 'switchyard_request_duration_seconds', help: 'Time from request decoded to response ready, successful requests.', labelNames: ['model', 'version', 'protocol'], buckets: LATENCY_BUCKETS, registers });
+    this.queueDuration = new Histogram({ name: 'switchyard_queue_duration_seconds', help: 'Time a request waited in the batcher queue before its batch was dispatched.', labelNames: ['model', 'version'], buckets: LATENCY_BUCKETS, registers });
+    this.computeDuration = new Histogram({ name: 'switchyard_compute_duration_seconds', help: 'ONNX Runtime run time per batch.', labelNames: ['model', 'version', 'provider'], buckets: LATENCY_BUCKETS, registers });
+    this.batchSize = new Histogram({ name: 'switchyard_batch_size_rows', help: 'Rows per ONNX run.', labelNames: ['model', 'version'], buckets: BATCH_BUCKETS, registers });
+    this.batches = new Counter({ name: 'switchyard_batches_total', help: 'ONNX runs.', labelNames: ['model', 'version'], registers });
+    this.busySeconds = new Counter({ name: 'switchyard_worker_busy_seconds_total', help: 'Seconds workers spent in ONNX runs; divide its rate by switchyard_model_instances for utilisation.', labelNames: ['model', 'version'], registers });
+    this.queueDepth = new Gauge({ name: 'switchyard_queue_depth_requests', help: 'Requests waiting in the batcher queue.', labelNames: ['model', 'version'], registers });
+    this.inflight = new Gauge({ name: 'switchyard_inflight_batches', help: 'Batches handed to workers and not yet returned.', labelNames: ['model', 'version'], registers });
+    this.instances = new Gauge({ name: 'switchyard_model_instances', help: 'Worker threads holding a session of the version, by the execution provider actually in use.', labelNames: ['model', 'version', 'provider'], registers });
+    this.crashes = new Counter({ name: 'switchyard_worker_crashes_total', help: 'Worker threads that died mid-batch (their batch failed with 503 / UNAVAILABLE).', labelNames: ['model', 'version'], registers });
+  }
+
+  requestFinished(protocol: Protocol, model: string, version: string, outcome: Outcome, seconds: number): void {
+    this.requests.inc({ model, version, protocol, status: outcome });
+    if (outcome === 'OK') this.requestDuration.observe({ model, version, protocol }, seconds);
+  }
+
+  batchExecuted(model: string, version: string, provider: string, rows: number, queueSeconds: readonly number[], computeSeconds: number): void {
+    const labels = { model, version };
+    for (const s of queueSeconds) this.queueDuration.observe(labels, s);
+    this.computeDuration.observe({ model, version, provider }, computeSeconds);
+    this.batchSize.observe(labels, rows);
+    this.batches.inc(labels);
+    this.busySeconds.inc(labels, computeSeconds);
+  }
+
+  queueDepthChanged(model: string, version: string, depth: number): void {
+    this.queueDepth.set({ model, version }, depth);
+  }
+
+  inflightChanged(model: string, version: string, batches: number): void {
+    this.inflight.set({ model, version }, batches);
+  }
+
+  sessionLoaded(model: string, version: string, provider: string, instances: number): void {
+    this.providers.set(`${model}/${version}`, provider);
+    this.instances.set({ model, version, provider }, instances);
+  }
+
+  sessionUnloaded(model: string, version: string): void {
+    const key = `${model}/${version}`;
+    this.instances.remove({ model, version, provider: this.providers.get(key) ?? '' });
+    this.providers.delete(key);
+    for (const gauge of [this.queueDepth, this.inflight]) gauge.remove({ model, version });
+  }
+
+  workerCrashed(model: string, version: string): void {
+    this.crashes.inc({ model, version });
+  }
+}
