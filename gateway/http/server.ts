@@ -4,7 +4,6 @@
  */
 import { performance } from 'node:perf_hooks';
 import { asSwitchyardError, SwitchyardError } from '../errors.js';
-import type { GatewayEvents } from '../events.js';
 import type { InferenceService } from '../inference/types.js';
 import { readBody } from './body.js';
 import { decodeInferBody, encodeInferResponse } from './infer-codec.js';
@@ -13,7 +12,6 @@ import { createApp, us_listen_socket_close, us_socket_local_port, type App, type
 
 export interface HttpTransportOptions {
   service: InferenceService;
-  events: GatewayEvents;
   maxBodyBytes: number;
 }
 
@@ -143,7 +141,7 @@ export class HttpTransport {
 
   /** A request refused before it reached the service is still counted. */
   private fail(res: HttpResponse, reply: Reply, model: string, started: number, err: SwitchyardError): void {
-    this.options.events.requestFinished('http', err.code === 'SY_ERR_MODEL_NOT_FOUND' ? '' : model, '', err.code, (performance.now() - started) / 1000);
+    this.options.service.recordRefused('http', model, err, (performance.now() - started) / 1000);
     sendError(res, reply, err);
   }
 

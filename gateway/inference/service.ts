@@ -9,7 +9,7 @@ import { asSwitchyardError, SwitchyardError } from '../errors.js';
 import type { GatewayEvents } from '../events.js';
 import type { ModelCatalog } from './model-catalog.js';
 import { selectOutputs, validateInputs } from './validate.js';
-import type { InferenceService, InferRequest, InferResponse, ModelMetadata, RepositoryEntry, ServerMetadata } from './types.js';
+import type { InferenceService, InferRequest, Protocol, InferResponse, ModelMetadata, RepositoryEntry, ServerMetadata } from './types.js';
 
 export const SERVER_EXTENSIONS = ['binary_tensor_data', 'model_repository', 'parameters'];
 
@@ -89,10 +89,17 @@ export class GatewayService implements InferenceService {
       return { id, model_name: request.model, model_version: version, outputs: selected.map((i) => outputs[i]!) };
     } catch (err) {
       const error = asSwitchyardError(err);
-      // Unknown names stay out of metric labels, or any client could grow the series without bound.
-      const model = error.code === 'SY_ERR_MODEL_NOT_FOUND' ? '' : request.model;
-      this.events.requestFinished(request.protocol, model, version, error.code, (performance.now() - started) / 1000);
+      this.events.requestFinished(request.protocol, this.knownModel(request.model), version, error.code, (performance.now() - started) / 1000);
       throw error;
     }
+  }
+
+  recordRefused(protocol: Protocol, model: string, error: SwitchyardError, seconds: number): void {
+    this.events.requestFinished(protocol, this.knownModel(model), '', error.code, seconds);
+  }
+
+  /** Unknown names stay out of metric labels, or any client could grow the series without bound. */
+  private knownModel(name: string): string {
+    return this.catalog.versions(name).length > 0 ? name : '';
   }
 }

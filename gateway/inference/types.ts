@@ -5,6 +5,7 @@
  */
 import type { Datatype, TypedArray } from './tensor.js';
 import type { TensorSpec } from '../../models/manifest.js';
+import type { SwitchyardError } from '../errors.js';
 
 export type ParameterValue = boolean | number | string;
 export type Parameters = Record<string, ParameterValue>;
@@ -84,4 +85,6 @@ export interface InferenceService {
   isModelReady(model: string, version?: string): boolean;
   repositoryIndex(): RepositoryEntry[];
   infer(request: InferRequest): Promise<InferResponse>;
+  /** Counts a request the transport refused before it reached `infer` (e.g. undecodable). */
+  recordRefused(protocol: Protocol, model: string, error: SwitchyardError, seconds: number): void;
 }

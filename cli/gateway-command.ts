@@ -1,0 +1,83 @@
+/** `switchyard gateway`: serve a model repository until SIGTERM/SIGINT, then drain and exit 0. */
+import { parseArgs } from 'node:util';
+import { GATEWAY_DEFAULTS, type GatewayConfig, type ModelOverrides } from '../gateway/config.js';
+import { Gateway } from '../gateway/gateway.js';
+import { createLogger } from '../runtime/log.js';
+import { onShutdownSignal } from '../runtime/shutdown.js';
+
+export const GATEWAY_OPTIONS = {
+  repository: { type: 'string', short: 'r' },
+  host: { type: 'string', default: GATEWAY_DEFAULTS.host },
+  'http-port': { type: 'string', default: String(GATEWAY_DEFAULTS.httpPort) },
+  'grpc-port': { type: 'string', default: String(GATEWAY_DEFAULTS.grpcPort) },
+  'metrics-port': { type: 'string', default: String(GATEWAY_DEFAULTS.metricsPort) },
+  'max-body-bytes': { type: 'string', default: String(GATEWAY_DEFAULTS.maxBodyBytes) },
+  'pipeline-depth': { type: 'string', default: String(GATEWAY_DEFAULTS.pipelineDepth) },
+  instances: { type: 'string' },
+  'intra-op-threads': { type: 'string' },
+  'max-batch-size': { type: 'string' },
+  'max-queue-delay-us': { type: 'string' },
+  'max-queue-size': { type: 'string' },
+  providers: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export const GATEWAY_HELP = `options:
+  -r, --repository DIR       model repository: DIR/<model>/<version>/{model.onnx,manifest.json}
+  --host ADDR                bind address (default 127.0.0.1)
+  --http-port N              REST port (default 8000)
+  --grpc-port N              gRPC port (default 8001)
+  --metrics-port N           Prometheus /metrics port (default 8002)
+  --max-body-bytes N         largest request body / gRPC message (default 64 MiB)
+  --pipeline-depth N         batches queued per worker behind the running one (default 2)
+  overrides of every model's manifest:
+  --instances N              worker threads (sessions) per model version
+  --intra-op-threads N       ONNX Runtime threads per session
+  --max-batch-size N         rows per ONNX run (0 = no batching)
+  --max-queue-delay-us N     how long a partial batch may wait for more requests
+  --max-queue-size N         queued requests before 429 / RESOURCE_EXHAUSTED
+  --providers LIST           execution providers in order of preference, e.g. cuda,cpu
+`;
+
+type Values = { [K in keyof typeof GATEWAY_OPTIONS]?: string | boolean };
+
+function int(values: Values, key: keyof typeof GATEWAY_OPTIONS): number | undefined {
+  const raw = values[key];
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n)) throw new Error(`--${key} must be an integer, got '${raw}'`);
+  return n;
+}
+
+export function gatewayConfigFromArgs(values: Values, repository: string): Partial<GatewayConfig> & { repository: string } {
+  const overrides: ModelOverrides = {
+    instances: int(values, 'instances'),
+    intraOpThreads: int(values, 'intra-op-threads'),
+    maxBatchSize: int(values, 'max-batch-size'),
+    maxQueueDelayUs: int(values, 'max-queue-delay-us'),
+    maxQueueSize: int(values, 'max-queue-size'),
+    providers: typeof values.providers === 'string' ? values.providers.split(',').map((p) => p.trim()) : undefined,
+  };
+  return {
+    repository,
+    host: values.host as string,
+    httpPort: int(values, 'http-port'),
+    grpcPort: int(values, 'grpc-port'),
+    metricsPort: int(values, 'metrics-port'),
+    maxBodyBytes: int(values, 'max-body-bytes'),
+    pipelineDepth: int(values, 'pipeline-depth'),
+    overrides: Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
+  };
+}
+
+export async function gatewayCommand(argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: GATEWAY_OPTIONS, strict: true });
+  if (values.help) {
+    process.stdout.write(`usage: switchyard gateway --repository DIR [options]\n\n${GATEWAY_HELP}`);
+    return;
+  }
+  if (!values.repository) throw new Error('--repository DIR is required (a directory of <model>/<version>/ folders)');
+  const log = createLogger({ component: 'gateway' });
+  const gateway = await Gateway.start(gatewayConfigFromArgs(values, values.repository), log);
+  onShutdownSignal(() => gateway.close(), log);
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+/** `switchyard <command>`: one CLI for every process and operator verb. */
+import { gatewayCommand } from './gateway-command.js';
+import { upCommand } from './up-command.js';
+import { examplesCommand } from './examples-command.js';
+
+const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; summary: string }> = {
+  up: { run: upCommand, summary: 'run Switchyard locally on the bundled example models (what `npm start` does)' },
+  gateway: { run: gatewayCommand, summary: 'serve a model repository over HTTP and gRPC (Open Inference Protocol v2)' },
+  examples: { run: examplesCommand, summary: 'write the bundled example models into a model repository directory' },
+};
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  return `usage: switchyard <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun 'switchyard <command> --help' for a command's options.\n`;
+}
+
+const [name, ...rest] = process.argv.slice(2);
+const command = name ? COMMANDS[name] : undefined;
+if (!command) {
+  process.stderr.write(name && name !== '--help' && name !== '-h' ? `switchyard: unknown command '${name}'\n\n${usage()}` : usage());
+  process.exit(name && name !== '--help' && name !== '-h' ? 2 : 0);
+}
+command.run(rest).catch((err: unknown) => {
+  process.stderr.write(`switchyard ${name}: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

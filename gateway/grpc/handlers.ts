@@ -1,0 +1,64 @@
+/**
+ * The GRPCInferenceService methods, each a thin call into the inference
+ * service: decode, call, encode. Errors become gRPC statuses in one place.
+ */
+import type { Deadline, handleUnaryCall, ServerUnaryCall, UntypedServiceImplementation } from '@grpc/grpc-js';
+import { asSwitchyardError } from '../errors.js';
+import type { GatewayEvents } from '../events.js';
+import type { InferenceService, InferRequest } from '../inference/types.js';
+import { decodeInferRequest, encodeInferResponse } from './codec.js';
+import type { ModelInferRequestMessage, ModelInferResponseMessage, ModelRefMessage, RepositoryIndexRequestMessage } from './messages.js';
+import { statusOf } from './status.js';
+import type { InferStreamCall, InferStreams, RunInfer } from './stream.js';
+
+export function inferenceHandlers(service: InferenceService, events: GatewayEvents, streams: InferStreams): UntypedServiceImplementation {
+  const runInfer = inferRunner(service, events);
+  return {
+    ServerLive: unary(() => ({ live: service.isLive() })),
+    ServerReady: unary(() => ({ ready: service.isReady() })),
+    ModelReady: unary((call: ServerUnaryCall<ModelRefMessage, unknown>) => ({
+      ready: service.isModelReady(call.request.name, versionOf(call.request)),
+    })),
+    ServerMetadata: unary(() => service.serverMetadata()),
+    ModelMetadata: unary((call: ServerUnaryCall<ModelRefMessage, unknown>) => service.modelMetadata(call.request.name, versionOf(call.request))),
+    RepositoryIndex: unary((call: ServerUnaryCall<RepositoryIndexRequestMessage, unknown>) => ({
+      models: service.repositoryIndex().filter((entry) => !call.request.ready || entry.state === 'READY'),
+    })),
+    ModelInfer: unary((call: ServerUnaryCall<ModelInferRequestMessage, unknown>) => runInfer(call.request, call.getDeadline())),
+    ModelStreamInfer: (call: InferStreamCall) => streams.serve(call, runInfer),
+  };
+}
+
+/**
+ * Decode failures are reported here; everything that reaches `service.infer`
+ * is reported by the service, so each request is counted once.
+ */
+function inferRunner(service: InferenceService, events: GatewayEvents): RunInfer {
+  return async (message: ModelInferRequestMessage, deadline: Deadline): Promise<ModelInferResponseMessage> => {
+    const started = performance.now();
+    let request: InferRequest;
+    try {
+      request = decodeInferRequest(message, deadline);
+    } catch (err) {
+      const error = asSwitchyardError(err);
+      events.requestFinished('grpc', message.model_name, '', error.code, (performance.now() - started) / 1000);
+      throw error;
+    }
+    return encodeInferResponse(await service.infer(request));
+  };
+}
+
+function unary<Request, Response>(answer: (call: ServerUnaryCall<Request, Response>) => Response | Promise<Response>): handleUnaryCall<Request, Response> {
+  const run = async (call: ServerUnaryCall<Request, Response>): Promise<Response> => answer(call);
+  return (call, callback) => {
+    run(call).then(
+      (response) => callback(null, response),
+      (err: unknown) => callback(statusOf(err)),
+    );
+  };
+}
+
+/** Empty version: the one the service chooses. */
+function versionOf(ref: ModelRefMessage): string | undefined {
+  return ref.version === '' ? undefined : ref.version;
+}

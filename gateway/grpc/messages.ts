@@ -1,0 +1,90 @@
+/**
+ * The protocol's messages as @grpc/proto-loader hands them over with
+ * LOADER_OPTIONS: snake_case names, absent fields defaulted, 64-bit integers
+ * as decimal strings. Outgoing messages may carry 64-bit integers as numbers;
+ * protobufjs accepts both, hence `Int64`.
+ */
+export type Int64 = string | number;
+
+export interface InferParameterMessage {
+  /** Which value is set (the oneof); absent when none is. */
+  parameter_choice?: 'bool_param' | 'int64_param' | 'string_param' | 'double_param' | 'uint64_param';
+  bool_param?: boolean;
+  int64_param?: Int64;
+  string_param?: string;
+  double_param?: number;
+  uint64_param?: Int64;
+}
+
+export type ParameterMap = Record<string, InferParameterMessage>;
+
+export interface InferTensorContentsMessage {
+  bool_contents: boolean[];
+  int_contents: number[];
+  int64_contents: Int64[];
+  uint_contents: number[];
+  uint64_contents: Int64[];
+  fp32_contents: number[];
+  fp64_contents: number[];
+  bytes_contents: Uint8Array[];
+}
+
+export type ContentsField = keyof InferTensorContentsMessage;
+
+export interface InferInputTensorMessage {
+  name: string;
+  datatype: string;
+  shape: Int64[];
+  parameters: ParameterMap;
+  contents: InferTensorContentsMessage | null;
+}
+
+export interface RequestedOutputMessage {
+  name: string;
+  parameters: ParameterMap;
+}
+
+export interface ModelInferRequestMessage {
+  model_name: string;
+  model_version: string;
+  id: string;
+  parameters: ParameterMap;
+  inputs: InferInputTensorMessage[];
+  outputs: RequestedOutputMessage[];
+  /** One entry per input, in the order of `inputs`. */
+  raw_input_contents: Uint8Array[];
+}
+
+export interface TensorMetadataMessage {
+  name: string;
+  datatype: string;
+  shape: Int64[];
+}
+
+export interface ModelInferResponseMessage {
+  model_name: string;
+  model_version: string;
+  id: string;
+  outputs: TensorMetadataMessage[];
+  /** One entry per output, in the order of `outputs`. */
+  raw_output_contents: Uint8Array[];
+}
+
+export interface ModelStreamInferResponseMessage {
+  /** Empty when the request succeeded. */
+  error_message: string;
+  infer_response: ModelInferResponseMessage | null;
+}
+
+/** ModelReadyRequest and ModelMetadataRequest. */
+export interface ModelRefMessage {
+  name: string;
+  /** Empty: the version the service would choose. */
+  version: string;
+}
+
+export interface RepositoryIndexRequestMessage {
+  repository_name: string;
+  /** True: only models ready for inferencing. */
+  ready: boolean;
+}
