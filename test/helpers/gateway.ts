@@ -56,7 +56,7 @@ export async function metricValue(gateway: Gateway, name: string, labels: Record
   if (!metric) return 0;
   const { values } = await metric.get();
   return values
-    .filter((v) => (v.metricName ?? name) === name)
+    .filter((v) => ((v as { metricName?: string }).metricName ?? name) === name)
     .filter((v) => Object.entries(labels).every(([k, want]) => String((v.labels as Record<string, unknown>)[k]) === want))
     .reduce((sum, v) => sum + v.value, 0);
 }
