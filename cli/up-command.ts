@@ -37,7 +37,7 @@ export async function upCommand(argv: string[]): Promise<void> {
       '',
       'Try:',
       `  curl -s ${base}/v2/models/tabular/infer -H 'Content-Type: application/json' \\`,
-      `    -d '{"inputs":[{"name":"features","shape":[1,8],"datatype":"FP32","data":[0.5,1.2,-0.3,2.0,0.1,-1.5,0.7,0.0]}]}'`,
+      `    -d '{"inputs":[{"name":"features","shape":[1,8],"datatype":"FP32","data":[45.9,-0.45,3.46,-15.47,1093.28,0.58,7.46,3.83]}]}'`,
       '',
       'Ctrl-C stops it gracefully.',
       '',

@@ -9,14 +9,8 @@ import { MANIFEST_FILE, MODEL_FILE, ManifestError, parseManifest } from '../../m
 import { generateTabularDataset, mlpExample, mulberry32, normalSampler, tabularExample, writeExampleRepository, type ExampleModel } from '../../models/examples.js';
 import { mlpForward } from '../../models/onnx/forward.js';
 import { writeModelVersion } from '../../models/repository-writer.js';
+import { assertClose } from '../helpers/assert-close.js';
 
-function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string): void {
-  assert.equal(actual.length, expected.length, `${what}: length`);
-  for (let i = 0; i < expected.length; i++) {
-    const tolerance = 1e-6 + 1e-5 * Math.abs(expected[i]);
-    assert.ok(Math.abs(actual[i] - expected[i]) <= tolerance, `${what}: element ${i} is ${actual[i]}, expected ${expected[i]}`);
-  }
-}
 
 async function runExample(session: ort.InferenceSession, input: Float32Array, rows: number): Promise<Float32Array> {
   const result = await session.run({ features: new ort.Tensor('float32', input, [rows, input.length / rows]) });

@@ -4,6 +4,7 @@ import ort from 'onnxruntime-node';
 import { mlpForward, type Activation, type DenseLayer } from '../../models/onnx/forward.js';
 import { mlpToOnnx, OnnxGraphBuilder } from '../../models/onnx/writer.js';
 import { mulberry32, normalSampler } from '../../models/examples.js';
+import { assertClose } from '../helpers/assert-close.js';
 
 const BATCHES = [1, 7];
 
@@ -40,13 +41,6 @@ async function runOnnx(model: Uint8Array, input: Float32Array, rows: number, inp
   }
 }
 
-function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string): void {
-  assert.equal(actual.length, expected.length, `${what}: length`);
-  for (let i = 0; i < expected.length; i++) {
-    const tolerance = 1e-6 + 1e-5 * Math.abs(expected[i]);
-    assert.ok(Math.abs(actual[i] - expected[i]) <= tolerance, `${what}: element ${i} is ${actual[i]}, expected ${expected[i]}`);
-  }
-}
 
 describe('mlpForward', () => {
   it('computes activation(x · W + b) with W stored [in, out] row-major', () => {
