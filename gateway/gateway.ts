@@ -66,7 +66,7 @@ export class Gateway {
 
     const service = new GatewayService(catalog, events, SERVER_VERSION);
     const http = new HttpTransport({ service, maxBodyBytes: config.maxBodyBytes });
-    const grpc = new GrpcTransport({ service, events, maxMessageBytes: config.maxBodyBytes });
+    const grpc = new GrpcTransport({ service, maxMessageBytes: config.maxBodyBytes });
     const metricsServer = new MetricsServer(registry);
     const ports = {
       http: await http.listen(config.host, config.httpPort),

@@ -28,6 +28,7 @@ import type {
   ModelInferResponseMessage,
   ParameterMap,
 } from './messages.js';
+import { TIMEOUT_PARAMETER, timeoutDeadline } from '../inference/deadline.js';
 
 /** Which InferTensorContents field carries each datatype (as in Triton's proto). */
 const CONTENTS_FIELD: Readonly<Record<Datatype, ContentsField>> = Object.freeze({
@@ -54,9 +55,6 @@ const ALL_CONTENTS_FIELDS: readonly ContentsField[] = [
   'fp64_contents',
   'bytes_contents',
 ];
-
-/** Triton's request timeout parameter, in microseconds; 0 means none. */
-const TIMEOUT_PARAMETER = 'timeout';
 
 /**
  * `callDeadline` is the gRPC call's deadline (`call.getDeadline()`); the
@@ -214,14 +212,6 @@ function parameterValue(parameter: InferParameterMessage): ParameterValue | unde
 function performanceTimeOf(deadline: Deadline): number {
   const wallClock = deadline instanceof Date ? deadline.getTime() : deadline;
   return Number.isFinite(wallClock) ? performance.now() + (wallClock - Date.now()) : Infinity;
-}
-
-function timeoutDeadline(timeout: ParameterValue | undefined): number {
-  if (timeout === undefined) return Infinity;
-  if (typeof timeout !== 'number' || !Number.isSafeInteger(timeout) || timeout < 0) {
-    throw invalidRequest(`parameter '${TIMEOUT_PARAMETER}' must be an int64_param of microseconds >= 0, got ${JSON.stringify(timeout)}`);
-  }
-  return timeout === 0 ? Infinity : performance.now() + timeout / 1000;
 }
 
 function invalidTensor(message: string): SwitchyardError {

@@ -4,15 +4,14 @@
  */
 import type { Deadline, handleUnaryCall, ServerUnaryCall, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { asSwitchyardError } from '../errors.js';
-import type { GatewayEvents } from '../events.js';
 import type { InferenceService, InferRequest } from '../inference/types.js';
 import { decodeInferRequest, encodeInferResponse } from './codec.js';
 import type { ModelInferRequestMessage, ModelInferResponseMessage, ModelRefMessage, RepositoryIndexRequestMessage } from './messages.js';
 import { statusOf } from './status.js';
 import type { InferStreamCall, InferStreams, RunInfer } from './stream.js';
 
-export function inferenceHandlers(service: InferenceService, events: GatewayEvents, streams: InferStreams): UntypedServiceImplementation {
-  const runInfer = inferRunner(service, events);
+export function inferenceHandlers(service: InferenceService, streams: InferStreams): UntypedServiceImplementation {
+  const runInfer = inferRunner(service);
   return {
     ServerLive: unary(() => ({ live: service.isLive() })),
     ServerReady: unary(() => ({ ready: service.isReady() })),
@@ -33,7 +32,7 @@ export function inferenceHandlers(service: InferenceService, events: GatewayEven
  * Decode failures are reported here; everything that reaches `service.infer`
  * is reported by the service, so each request is counted once.
  */
-function inferRunner(service: InferenceService, events: GatewayEvents): RunInfer {
+function inferRunner(service: InferenceService): RunInfer {
   return async (message: ModelInferRequestMessage, deadline: Deadline): Promise<ModelInferResponseMessage> => {
     const started = performance.now();
     let request: InferRequest;
@@ -41,7 +40,7 @@ function inferRunner(service: InferenceService, events: GatewayEvents): RunInfer
       request = decodeInferRequest(message, deadline);
     } catch (err) {
       const error = asSwitchyardError(err);
-      events.requestFinished('grpc', message.model_name, '', error.code, (performance.now() - started) / 1000);
+      service.recordRefused('grpc', message.model_name, error, (performance.now() - started) / 1000);
       throw error;
     }
     return encodeInferResponse(await service.infer(request));

@@ -3,7 +3,6 @@
  * v2) on @grpc/grpc-js, answering from the inference service.
  */
 import { Server, ServerCredentials } from '@grpc/grpc-js';
-import type { GatewayEvents } from '../events.js';
 import type { InferenceService } from '../inference/types.js';
 import { inferenceHandlers } from './handlers.js';
 import { loadInferenceService } from './proto.js';
@@ -11,7 +10,6 @@ import { InferStreams } from './stream.js';
 
 export interface GrpcTransportOptions {
   service: InferenceService;
-  events: GatewayEvents;
   /** Largest message received or sent, in bytes. */
   maxMessageBytes: number;
 }
@@ -29,7 +27,7 @@ export class GrpcTransport {
       'grpc.max_receive_message_length': maxMessageBytes,
       'grpc.max_send_message_length': maxMessageBytes,
     });
-    this.#server.addService(loadInferenceService(), inferenceHandlers(options.service, options.events, this.#streams));
+    this.#server.addService(loadInferenceService(), inferenceHandlers(options.service, this.#streams));
   }
 
   /** Resolves with the bound port (the chosen one when `port` is 0). */

@@ -3,9 +3,9 @@
  * and the binary tensor extension (`Inference-Header-Content-Length`, raw
  * little-endian bytes after the JSON header), in and out.
  */
-import { performance } from 'node:perf_hooks';
 import { SwitchyardError } from '../errors.js';
 import { elementBytes, fromBytes, fromJsonValues, isDatatype, SUPPORTED_DATATYPES, toBytes, toJsonValues } from '../inference/tensor.js';
+import { TIMEOUT_PARAMETER, timeoutDeadline } from '../inference/deadline.js';
 import type { InferRequest, InferResponse, InputTensor, Parameters, RequestedOutput } from '../inference/types.js';
 
 export interface DecodedHttpInfer {
@@ -46,23 +46,16 @@ export function decodeInferBody(body: Uint8Array, headerLength: string, model: s
     throw invalid('SY_ERR_INVALID_BINARY', `the body has ${body.byteLength - jsonEnd} bytes of binary tensor data but the inputs' binary_data_size add up to ${binary.at - jsonEnd}`);
   }
   const outputs = parseRequestedOutputs(json.outputs);
+  const deadline = timeoutDeadline(parameters?.[TIMEOUT_PARAMETER]);
   const defaultBinary = parameters?.binary_data_output === true;
   const perOutput = new Map(outputs?.map((o) => [o.name, o.parameters?.binary_data]));
   return {
-    request: { id: (json.id as string | undefined) ?? '', model, version, inputs, outputs, parameters, deadline: deadlineOf(parameters), protocol: 'http' },
+    request: { id: (json.id as string | undefined) ?? '', model, version, inputs, outputs, parameters, deadline: Number.isFinite(deadline) ? deadline : undefined, protocol: 'http' },
     binaryOutput: (name) => {
       const own = perOutput.get(name);
       return typeof own === 'boolean' ? own : defaultBinary;
     },
   };
-}
-
-/** Triton's `timeout` request parameter, in microseconds. */
-function deadlineOf(parameters: Parameters | undefined): number | undefined {
-  const timeout = parameters?.timeout;
-  if (timeout === undefined) return undefined;
-  if (typeof timeout !== 'number' || !(timeout >= 0)) throw invalid('SY_ERR_INVALID_REQUEST', `parameter "timeout" must be a number of microseconds, got ${JSON.stringify(timeout)}`);
-  return performance.now() + timeout / 1000;
 }
 
 function decodeInput(raw: unknown, index: number, binary: { bytes: Uint8Array; at: number }): InputTensor {
