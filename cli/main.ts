@@ -3,10 +3,12 @@
 import { gatewayCommand } from './gateway-command.js';
 import { upCommand } from './up-command.js';
 import { examplesCommand } from './examples-command.js';
+import { driftCommand } from './drift-command.js';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; summary: string }> = {
   up: { run: upCommand, summary: 'run Switchyard locally on the bundled example models (what `npm start` does)' },
   gateway: { run: gatewayCommand, summary: 'serve a model repository over HTTP and gRPC (Open Inference Protocol v2)' },
+  drift: { run: driftCommand, summary: 'compare two CSV files for data drift (PSI, KS, chi-squared, Jensen-Shannon, Wasserstein)' },
   examples: { run: examplesCommand, summary: 'write the bundled example models into a model repository directory' },
 };
 

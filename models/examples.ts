@@ -11,28 +11,14 @@ import { MANIFEST_FILE, parseManifest, type ExecutionSpec } from './manifest.js'
 import { mlpForward, type DenseLayer } from './onnx/forward.js';
 import { mlpToOnnx } from './onnx/writer.js';
 import { sha256Hex, versionDirectory, writeModelVersion, type ModelVersionFields } from './repository-writer.js';
+import { mulberry32, normalSampler } from '../runtime/random.js';
+
+export { mulberry32, normalSampler };
 
 export interface ExampleModel {
   fields: ModelVersionFields;
   layers: DenseLayer[];
   onnx: Uint8Array;
-}
-
-/** mulberry32: a tiny seeded PRNG with uniform output in [0, 1); good enough for data and weights. */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Standard normal samples by Box–Muller. */
-export function normalSampler(random: () => number): () => number {
-  return () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
 }
 
 const EXECUTION: ExecutionSpec = { instances: 1, intra_op_threads: 1, providers: ['cpu'] };
