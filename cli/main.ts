@@ -4,10 +4,20 @@ import { gatewayCommand } from './gateway-command.js';
 import { upCommand } from './up-command.js';
 import { examplesCommand } from './examples-command.js';
 import { driftCommand } from './drift-command.js';
+import { registryCommand } from './registry-command.js';
+import { modelsCommand } from './operator/models-command.js';
+import { aliasCommand } from './operator/alias-command.js';
+import { trafficCommand } from './operator/traffic-command.js';
+import { auditCommand } from './operator/audit-command.js';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; summary: string }> = {
   up: { run: upCommand, summary: 'run Switchyard locally on the bundled example models (what `npm start` does)' },
   gateway: { run: gatewayCommand, summary: 'serve a model repository over HTTP and gRPC (Open Inference Protocol v2)' },
+  registry: { run: registryCommand, summary: 'serve the model registry (versions, aliases, traffic policy, audit log) on port 8020' },
+  models: { run: modelsCommand, summary: 'list, show, register or archive model versions in the registry' },
+  alias: { run: aliasCommand, summary: 'set, delete or list aliases (stable, canary, ...) of a model' },
+  traffic: { run: trafficCommand, summary: "show or set a model's traffic policy (weights, shadow, sticky header)" },
+  audit: { run: auditCommand, summary: 'who changed what in the registry, before -> after' },
   drift: { run: driftCommand, summary: 'compare two CSV files for data drift (PSI, KS, chi-squared, Jensen-Shannon, Wasserstein)' },
   examples: { run: examplesCommand, summary: 'write the bundled example models into a model repository directory' },
 };

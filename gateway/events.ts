@@ -4,7 +4,7 @@
  * of prom-client keeps the registry out of the hot path's types and lets tests
  * observe events directly.
  */
-import type { ErrorCode } from './errors.js';
+import type { ErrorCode } from '../runtime/errors.js';
 import type { Protocol } from './inference/types.js';
 
 export type Outcome = 'OK' | ErrorCode;

@@ -3,7 +3,7 @@
  * and transferable ArrayBuffers cross the boundary; errors travel as
  * `{code, message}` because Error subclasses lose their fields on the way.
  */
-import type { ErrorData } from '../errors.js';
+import type { ErrorData } from '../../runtime/errors.js';
 import type { Datatype } from '../inference/tensor.js';
 
 /** Where one input tensor sits inside the batch's packed buffer. */

@@ -6,7 +6,7 @@
  */
 import { Piscina } from 'piscina';
 import type { Worker } from 'node:worker_threads';
-import { SwitchyardError } from '../errors.js';
+import { SwitchyardError } from '../../runtime/errors.js';
 import type { DescribeResult, RunResult, RunTask, SessionDescription, SessionWorkerData } from './batch-task.js';
 
 export interface SessionPoolOptions {

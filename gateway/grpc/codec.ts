@@ -4,7 +4,7 @@
  * message naming the tensor and what was expected (DESIGN: request path, 1).
  */
 import type { Deadline } from '@grpc/grpc-js';
-import { SwitchyardError } from '../errors.js';
+import { SwitchyardError } from '../../runtime/errors.js';
 import {
   allocate,
   elementBytes,

@@ -3,7 +3,7 @@
  * service: decode, call, encode. Errors become gRPC statuses in one place.
  */
 import type { Deadline, handleUnaryCall, ServerUnaryCall, UntypedServiceImplementation } from '@grpc/grpc-js';
-import { asSwitchyardError } from '../errors.js';
+import { asSwitchyardError } from '../../runtime/errors.js';
 import type { InferenceService, InferRequest } from '../inference/types.js';
 import { decodeInferRequest, encodeInferResponse } from './codec.js';
 import type { ModelInferRequestMessage, ModelInferResponseMessage, ModelRefMessage, RepositoryIndexRequestMessage } from './messages.js';

@@ -4,7 +4,7 @@
  * SY_ERR_* code travels in trailing metadata for clients that branch on it.
  */
 import { Metadata, type StatusObject } from '@grpc/grpc-js';
-import { asSwitchyardError, grpcStatusOf } from '../errors.js';
+import { asSwitchyardError, grpcStatusOf } from '../../runtime/errors.js';
 
 export const ERROR_CODE_METADATA_KEY = 'x-switchyard-error-code';
 

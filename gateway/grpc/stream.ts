@@ -5,7 +5,7 @@
  * `error_message` and the stream stays open, as in Triton.
  */
 import type { Deadline, ServerDuplexStream } from '@grpc/grpc-js';
-import { asSwitchyardError, SwitchyardError } from '../errors.js';
+import { asSwitchyardError, SwitchyardError } from '../../runtime/errors.js';
 import type { ModelInferRequestMessage, ModelInferResponseMessage, ModelStreamInferResponseMessage } from './messages.js';
 
 export type RunInfer = (message: ModelInferRequestMessage, deadline: Deadline) => Promise<ModelInferResponseMessage>;

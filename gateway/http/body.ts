@@ -1,5 +1,5 @@
 /** Reads a request body from uWS chunks into one buffer, bounded by a size limit. */
-import { SwitchyardError } from '../errors.js';
+import { SwitchyardError } from '../../runtime/errors.js';
 import type { HttpResponse } from './uws.js';
 
 export function readBody(

@@ -3,7 +3,7 @@
  * and the binary tensor extension (`Inference-Header-Content-Length`, raw
  * little-endian bytes after the JSON header), in and out.
  */
-import { SwitchyardError } from '../errors.js';
+import { SwitchyardError } from '../../runtime/errors.js';
 import { elementBytes, fromBytes, fromJsonValues, isDatatype, SUPPORTED_DATATYPES, toBytes, toJsonValues } from '../inference/tensor.js';
 import { TIMEOUT_PARAMETER, timeoutDeadline } from '../inference/deadline.js';
 import type { InferRequest, InferResponse, InputTensor, Parameters, RequestedOutput } from '../inference/types.js';

@@ -1,5 +1,5 @@
 /** Writing uWS responses safely: corked, skipped when the client has gone, errors as `{"error": ...}`. */
-import { httpStatusOf, type SwitchyardError } from '../errors.js';
+import { httpStatusOf, type SwitchyardError } from '../../runtime/errors.js';
 import type { HttpResponse } from './uws.js';
 
 const STATUS_TEXT: Record<number, string> = {

@@ -3,7 +3,7 @@
  * calls the inference service and encodes; it never batches or routes.
  */
 import { performance } from 'node:perf_hooks';
-import { asSwitchyardError, SwitchyardError } from '../errors.js';
+import { asSwitchyardError, SwitchyardError } from '../../runtime/errors.js';
 import type { InferenceService } from '../inference/types.js';
 import { readBody } from './body.js';
 import { decodeInferBody, encodeInferResponse } from './infer-codec.js';

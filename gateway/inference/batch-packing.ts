@@ -3,7 +3,7 @@
  * that crosses to the worker, transferred), and splits the batch's outputs
  * back into per-request views without copying.
  */
-import { SwitchyardError } from '../errors.js';
+import { SwitchyardError } from '../../runtime/errors.js';
 import type { TensorSpec } from '../../models/manifest.js';
 import type { PackedTensor, ReturnedTensor } from '../execution/batch-task.js';
 import { datatypeOfOrt, elementBytes, toBytes, view, type TypedArray } from './tensor.js';

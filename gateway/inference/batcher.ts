@@ -6,7 +6,7 @@
  * turn always travel together: scheduling runs on setImmediate.
  */
 import { performance } from 'node:perf_hooks';
-import { SwitchyardError } from '../errors.js';
+import { SwitchyardError } from '../../runtime/errors.js';
 import { FifoQueue, type Queued, type RequestQueue } from './request-queue.js';
 
 export interface BatchRequest<I, O> extends Queued {

@@ -3,7 +3,7 @@
  * as a performance.now() deadline. Both transports read it the same way.
  */
 import { performance } from 'node:perf_hooks';
-import { SwitchyardError } from '../errors.js';
+import { SwitchyardError } from '../../runtime/errors.js';
 import type { ParameterValue } from './types.js';
 
 export const TIMEOUT_PARAMETER = 'timeout';

@@ -2,7 +2,7 @@
  * The model versions this gateway serves, and those it refused (with why).
  * Without a pinned version a request goes to the newest ready version.
  */
-import { SwitchyardError } from '../errors.js';
+import { SwitchyardError } from '../../runtime/errors.js';
 import type { RepositoryEntry } from './types.js';
 import type { ModelVersion } from './model-version.js';
 

@@ -5,7 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { ModelManifest } from '../../models/manifest.js';
-import { SwitchyardError } from '../errors.js';
+import { SwitchyardError } from '../../runtime/errors.js';
 import type { GatewayEvents } from '../events.js';
 import { SessionPool } from '../execution/session-pool.js';
 import type { Logger } from '../../runtime/log.js';

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { asSwitchyardError, SwitchyardError } from '../errors.js';
+import { asSwitchyardError, SwitchyardError } from '../../runtime/errors.js';
 import type { GatewayEvents } from '../events.js';
 import type { ModelCatalog } from './model-catalog.js';
 import { selectOutputs, validateInputs } from './validate.js';

@@ -3,7 +3,7 @@
  * typed arrays, row-major. Conversions from JSON values and raw little-endian
  * bytes live here so every transport decodes the same way.
  */
-import { SwitchyardError } from '../errors.js';
+import { SwitchyardError } from '../../runtime/errors.js';
 
 export type Datatype =
   | 'BOOL'

@@ -5,7 +5,7 @@
  */
 import type { Datatype, TypedArray } from './tensor.js';
 import type { TensorSpec } from '../../models/manifest.js';
-import type { SwitchyardError } from '../errors.js';
+import type { SwitchyardError } from '../../runtime/errors.js';
 
 export type ParameterValue = boolean | number | string;
 export type Parameters = Record<string, ParameterValue>;

@@ -2,7 +2,7 @@
  * Checks a decoded request against the model version's manifest, once, before
  * it is queued. Every message names the tensor, what was expected and what came.
  */
-import { SwitchyardError } from '../errors.js';
+import { SwitchyardError } from '../../runtime/errors.js';
 import type { ModelManifest, TensorSpec } from '../../models/manifest.js';
 import { elementCount, type TypedArray } from './tensor.js';
 import type { InputTensor, RequestedOutput } from './types.js';

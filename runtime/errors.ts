@@ -1,11 +1,16 @@
 /**
- * The one error catalogue. Every error a client can see has a stable code and a
- * transport-neutral kind; the HTTP and gRPC adapters map the kind, never the code.
+ * The one error catalogue of every Switchyard process. Every error a client can
+ * see has a stable code and a transport-neutral kind; the HTTP and gRPC
+ * adapters map the kind, never the code.
  */
 export type ErrorKind =
   | 'not_found'
   | 'invalid'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'conflict'
   | 'too_large'
+  | 'unsupported_media'
   | 'overloaded'
   | 'deadline'
   | 'unavailable'
@@ -15,12 +20,26 @@ export type ErrorKind =
 export const ERROR_CODES = {
   SY_ERR_MODEL_NOT_FOUND: 'not_found',
   SY_ERR_VERSION_NOT_FOUND: 'not_found',
+  SY_ERR_ALIAS_NOT_FOUND: 'not_found',
   SY_ERR_ROUTE_NOT_FOUND: 'not_found',
   SY_ERR_INVALID_REQUEST: 'invalid',
   SY_ERR_INVALID_JSON: 'invalid',
   SY_ERR_INVALID_BINARY: 'invalid',
   SY_ERR_INVALID_TENSOR: 'invalid',
+  SY_ERR_INVALID_NAME: 'invalid',
+  SY_ERR_INVALID_MANIFEST: 'invalid',
+  SY_ERR_SHA256_MISMATCH: 'invalid',
+  SY_ERR_INVALID_POLICY: 'invalid',
+  SY_ERR_UNAUTHENTICATED: 'unauthenticated',
+  SY_ERR_FORBIDDEN: 'forbidden',
+  SY_ERR_VERSION_EXISTS: 'conflict',
+  SY_ERR_VERSION_ARCHIVED: 'conflict',
+  SY_ERR_VERSION_REFUSED: 'conflict',
+  SY_ERR_IN_TRAFFIC: 'conflict',
+  SY_ERR_REVISION_MISMATCH: 'conflict',
+  SY_ERR_MODEL_STATE_BROKEN: 'conflict',
   SY_ERR_BODY_TOO_LARGE: 'too_large',
+  SY_ERR_UNSUPPORTED_MEDIA_TYPE: 'unsupported_media',
   SY_ERR_QUEUE_FULL: 'overloaded',
   SY_ERR_DEADLINE_EXCEEDED: 'deadline',
   SY_ERR_MODEL_NOT_READY: 'unavailable',
@@ -70,7 +89,11 @@ export function asSwitchyardError(err: unknown): SwitchyardError {
 const HTTP_STATUS: Record<ErrorKind, number> = {
   not_found: 404,
   invalid: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  conflict: 409,
   too_large: 413,
+  unsupported_media: 415,
   overloaded: 429,
   deadline: 504,
   unavailable: 503,
@@ -88,16 +111,23 @@ export const GRPC_STATUS = {
   INVALID_ARGUMENT: 3,
   DEADLINE_EXCEEDED: 4,
   NOT_FOUND: 5,
+  PERMISSION_DENIED: 7,
   RESOURCE_EXHAUSTED: 8,
+  FAILED_PRECONDITION: 9,
   UNIMPLEMENTED: 12,
   INTERNAL: 13,
   UNAVAILABLE: 14,
+  UNAUTHENTICATED: 16,
 } as const;
 
 const GRPC_CODE: Record<ErrorKind, number> = {
   not_found: GRPC_STATUS.NOT_FOUND,
   invalid: GRPC_STATUS.INVALID_ARGUMENT,
+  unauthenticated: GRPC_STATUS.UNAUTHENTICATED,
+  forbidden: GRPC_STATUS.PERMISSION_DENIED,
+  conflict: GRPC_STATUS.FAILED_PRECONDITION,
   too_large: GRPC_STATUS.RESOURCE_EXHAUSTED,
+  unsupported_media: GRPC_STATUS.INVALID_ARGUMENT,
   overloaded: GRPC_STATUS.RESOURCE_EXHAUSTED,
   deadline: GRPC_STATUS.DEADLINE_EXCEEDED,
   unavailable: GRPC_STATUS.UNAVAILABLE,

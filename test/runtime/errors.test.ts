@@ -2,12 +2,26 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { status } from '@grpc/grpc-js';
-import { ERROR_CODES, GRPC_STATUS, grpcStatusOf, httpStatusOf, SwitchyardError, type ErrorCode } from '../../gateway/errors.js';
+import { ERROR_CODES, GRPC_STATUS, grpcStatusOf, httpStatusOf, SwitchyardError, type ErrorCode } from '../../runtime/errors.js';
 
 const EXPECTED: Record<ErrorCode, [number, number]> = {
   SY_ERR_MODEL_NOT_FOUND: [404, status.NOT_FOUND],
   SY_ERR_VERSION_NOT_FOUND: [404, status.NOT_FOUND],
   SY_ERR_ROUTE_NOT_FOUND: [404, status.NOT_FOUND],
+  SY_ERR_ALIAS_NOT_FOUND: [404, status.NOT_FOUND],
+  SY_ERR_INVALID_NAME: [400, status.INVALID_ARGUMENT],
+  SY_ERR_INVALID_MANIFEST: [400, status.INVALID_ARGUMENT],
+  SY_ERR_SHA256_MISMATCH: [400, status.INVALID_ARGUMENT],
+  SY_ERR_INVALID_POLICY: [400, status.INVALID_ARGUMENT],
+  SY_ERR_UNAUTHENTICATED: [401, status.UNAUTHENTICATED],
+  SY_ERR_FORBIDDEN: [403, status.PERMISSION_DENIED],
+  SY_ERR_VERSION_EXISTS: [409, status.FAILED_PRECONDITION],
+  SY_ERR_VERSION_ARCHIVED: [409, status.FAILED_PRECONDITION],
+  SY_ERR_VERSION_REFUSED: [409, status.FAILED_PRECONDITION],
+  SY_ERR_IN_TRAFFIC: [409, status.FAILED_PRECONDITION],
+  SY_ERR_REVISION_MISMATCH: [409, status.FAILED_PRECONDITION],
+  SY_ERR_MODEL_STATE_BROKEN: [409, status.FAILED_PRECONDITION],
+  SY_ERR_UNSUPPORTED_MEDIA_TYPE: [415, status.INVALID_ARGUMENT],
   SY_ERR_INVALID_REQUEST: [400, status.INVALID_ARGUMENT],
   SY_ERR_INVALID_JSON: [400, status.INVALID_ARGUMENT],
   SY_ERR_INVALID_BINARY: [400, status.INVALID_ARGUMENT],
