@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import protobuf from 'protobufjs';
-import { SwitchyardError, type ErrorCode } from '../../gateway/errors.js';
+import { SwitchyardError, type ErrorCode } from '../../runtime/errors.js';
 import { decodeInferRequest, encodeInferResponse } from '../../gateway/grpc/codec.js';
 import type { ModelInferRequestMessage } from '../../gateway/grpc/messages.js';
 import { loadInferenceService, PROTO_FILE } from '../../gateway/grpc/proto.js';

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamicBatcher, type BatchRequest, type BatcherOptions } from '../../../gateway/inference/batcher.js';
-import type { SwitchyardError } from '../../../gateway/errors.js';
+import type { SwitchyardError } from '../../../runtime/errors.js';
 
 type Req = BatchRequest<number, number>;
 
