@@ -7,6 +7,9 @@ import { onShutdownSignal } from '../runtime/shutdown.js';
 
 export const GATEWAY_OPTIONS = {
   repository: { type: 'string', short: 'r' },
+  registry: { type: 'string' },
+  'registry-token': { type: 'string' },
+  redis: { type: 'string' },
   host: { type: 'string', default: GATEWAY_DEFAULTS.host },
   'http-port': { type: 'string', default: String(GATEWAY_DEFAULTS.httpPort) },
   'grpc-port': { type: 'string', default: String(GATEWAY_DEFAULTS.grpcPort) },
@@ -23,7 +26,11 @@ export const GATEWAY_OPTIONS = {
 } as const;
 
 export const GATEWAY_HELP = `options:
-  -r, --repository DIR       model repository: DIR/<model>/<version>/{model.onnx,manifest.json}
+  -r, --repository DIR       model repository: DIR/<model>/<version>/{model.onnx,manifest.json};
+                             every version is served, the newest takes the traffic
+  --registry URL             instead: follow a Switchyard registry (versions, aliases, traffic policy)
+  --registry-token TOKEN     its read token (default $SWITCHYARD_TOKEN)
+  --redis URL                also take registry changes from Redis pub/sub (several replicas)
   --host ADDR                bind address (default 127.0.0.1)
   --http-port N              REST port (default 8000)
   --grpc-port N              gRPC port (default 8001)
@@ -49,7 +56,7 @@ function int(values: Values, key: keyof typeof GATEWAY_OPTIONS): number | undefi
   return n;
 }
 
-export function gatewayConfigFromArgs(values: Values, repository: string): Partial<GatewayConfig> & { repository: string } {
+export function gatewayConfigFromArgs(values: Values, repository: string | undefined): Partial<GatewayConfig> {
   const overrides: ModelOverrides = {
     instances: int(values, 'instances'),
     intraOpThreads: int(values, 'intra-op-threads'),
@@ -60,6 +67,9 @@ export function gatewayConfigFromArgs(values: Values, repository: string): Parti
   };
   return {
     repository,
+    registryUrl: values.registry as string | undefined,
+    registryToken: (values['registry-token'] as string | undefined) ?? process.env.SWITCHYARD_TOKEN,
+    redisUrl: values.redis as string | undefined,
     host: values.host as string,
     httpPort: int(values, 'http-port'),
     grpcPort: int(values, 'grpc-port'),
@@ -73,10 +83,9 @@ export function gatewayConfigFromArgs(values: Values, repository: string): Parti
 export async function gatewayCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: GATEWAY_OPTIONS, strict: true });
   if (values.help) {
-    process.stdout.write(`usage: switchyard gateway --repository DIR [options]\n\n${GATEWAY_HELP}`);
+    process.stdout.write(`usage: switchyard gateway (--repository DIR | --registry URL) [options]\n\n${GATEWAY_HELP}`);
     return;
   }
-  if (!values.repository) throw new Error('--repository DIR is required (a directory of <model>/<version>/ folders)');
   const log = createLogger({ component: 'gateway' });
   const gateway = await Gateway.start(gatewayConfigFromArgs(values, values.repository), log);
   onShutdownSignal(() => gateway.close(), log);

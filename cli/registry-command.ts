@@ -18,6 +18,7 @@ options:
   --port N                API port (default ${REGISTRY_DEFAULTS.port})
   --max-upload-bytes N    largest version upload (default ${REGISTRY_DEFAULTS.maxUploadBytes})
   --anonymous-reads       allow GETs (list, show, watch, download) without a token
+  --redis URL             also publish every change on Redis pub/sub, for gateway replicas (e.g. redis://127.0.0.1:6379)
   -h, --help
 
 tokens (comma-separated, each "token" or "name:token", at least 16 characters; the name is what the audit log records):
@@ -35,6 +36,7 @@ export async function registryCommand(argv: string[]): Promise<void> {
       port: { type: 'string', default: String(REGISTRY_DEFAULTS.port) },
       'max-upload-bytes': { type: 'string', default: String(REGISTRY_DEFAULTS.maxUploadBytes) },
       'anonymous-reads': { type: 'boolean', default: false },
+      redis: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -58,6 +60,7 @@ export async function registryCommand(argv: string[]): Promise<void> {
       port: int('port'),
       maxUploadBytes: int('max-upload-bytes'),
       tokens: tokenConfigFromEnv(process.env, values['anonymous-reads']),
+      redisUrl: values.redis,
     },
     log,
     metrics,

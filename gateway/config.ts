@@ -15,7 +15,14 @@ export interface ModelOverrides {
 }
 
 export interface GatewayConfig {
-  repository: string;
+  /** A model-repository directory to serve; or, instead, `registryUrl`. */
+  repository?: string;
+  /** Follow this registry's watch stream: versions and traffic policy come from it. */
+  registryUrl?: string;
+  /** Bearer token for the registry (a read token is enough). */
+  registryToken?: string;
+  /** Also take registry changes from Redis pub/sub (several replicas). */
+  redisUrl?: string;
   host: string;
   httpPort: number;
   grpcPort: number;
@@ -23,6 +30,8 @@ export interface GatewayConfig {
   maxBodyBytes: number;
   /** Batches queued per worker beyond the running one, so a busy worker never sleeps between batches. */
   pipelineDepth: number;
+  /** Mirrored requests in flight at most; beyond it shadow work is shed. */
+  shadowMaxInflight: number;
   overrides: ModelOverrides;
 }
 
@@ -33,15 +42,19 @@ export const GATEWAY_DEFAULTS = {
   metricsPort: 8002,
   maxBodyBytes: 64 * 1024 * 1024,
   pipelineDepth: 2,
+  shadowMaxInflight: 64,
 };
 
-export function gatewayConfig(input: Partial<GatewayConfig> & { repository: string }): Readonly<GatewayConfig> {
+export function gatewayConfig(input: Partial<GatewayConfig>): Readonly<GatewayConfig> {
   const config: GatewayConfig = { ...GATEWAY_DEFAULTS, overrides: {}, ...input };
+  if (!config.repository === !config.registryUrl) throw new Error('serve either a model repository directory or a registry (--repository DIR or --registry URL), exactly one');
+  if (config.redisUrl && !config.registryUrl) throw new Error('--redis carries registry changes: it needs --registry URL');
   for (const key of ['httpPort', 'grpcPort', 'metricsPort'] as const) {
     const port = config[key];
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`${key} must be a port number 0-65535, got ${port}`);
   }
   if (!Number.isInteger(config.maxBodyBytes) || config.maxBodyBytes < 1024) throw new Error(`maxBodyBytes must be an integer >= 1024, got ${config.maxBodyBytes}`);
+  if (!Number.isInteger(config.shadowMaxInflight) || config.shadowMaxInflight < 0) throw new Error(`shadowMaxInflight must be an integer >= 0, got ${config.shadowMaxInflight}`);
   if (!Number.isInteger(config.pipelineDepth) || config.pipelineDepth < 1) throw new Error(`pipelineDepth must be an integer >= 1, got ${config.pipelineDepth}`);
   for (const [key, value] of Object.entries(config.overrides)) {
     if (key === 'providers') continue;

@@ -5,13 +5,13 @@
  * observe events directly.
  */
 import type { ErrorCode } from '../runtime/errors.js';
-import type { Protocol } from './inference/types.js';
+import type { Protocol, Role } from './inference/types.js';
 
 export type Outcome = 'OK' | ErrorCode;
 
 export interface GatewayEvents {
-  /** Once per inference request, whichever way it ended. `model`/`version` may be '' when unknown. */
-  requestFinished(protocol: Protocol, model: string, version: string, outcome: Outcome, seconds: number): void;
+  /** Once per inference request, whichever way it ended. `model`/`version`/`role` are '' when unknown. */
+  requestFinished(protocol: Protocol, model: string, version: string, role: Role | '', outcome: Outcome, seconds: number): void;
   /** Once per ONNX run: rows and requests in the batch, time spent queued by each request, compute time. */
   batchExecuted(model: string, version: string, provider: string, rows: number, queueSeconds: readonly number[], computeSeconds: number): void;
   /** Requests waiting in a batcher's queue changed. */
@@ -20,19 +20,8 @@ export interface GatewayEvents {
   inflightChanged(model: string, version: string, batches: number): void;
   /** A session came up on this provider (after any fallback). */
   sessionLoaded(model: string, version: string, provider: string, instances: number): void;
-  /** A session was released. */
-  sessionUnloaded(model: string, version: string): void;
+  /** A session loaded with `sessionLoaded` was released. */
+  sessionUnloaded(model: string, version: string, provider: string, instances: number): void;
   /** A worker thread died and its batch failed. */
   workerCrashed(model: string, version: string): void;
 }
-
-/** For components used without metrics (e.g. the raw benchmark). */
-export const NO_EVENTS: GatewayEvents = Object.freeze({
-  requestFinished() {},
-  batchExecuted() {},
-  queueDepthChanged() {},
-  inflightChanged() {},
-  sessionLoaded() {},
-  sessionUnloaded() {},
-  workerCrashed() {},
-});

@@ -1,11 +1,15 @@
 /**
- * The gateway process as a list of components: models loaded from the
- * repository, the inference service, HTTP and gRPC transports, /metrics.
- * `start` brings them up in that order; `close` drains them in reverse.
+ * The gateway process as a list of components: the model catalog fed by a
+ * repository directory or the registry (plus Redis fan-out), the inference
+ * service, HTTP and gRPC transports, /metrics. `start` brings them up in that
+ * order; `close` drains them in reverse.
  */
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { ModelView } from '../models/registry/views.js';
+import { ChangeSubscriber } from '../runtime/change-channel.js';
 import { createLogger, type Logger } from '../runtime/log.js';
 import { MetricsServer } from '../runtime/metrics-server.js';
+import { SERVER_VERSION } from '../runtime/version.js';
 import { applyOverrides, gatewayConfig, type GatewayConfig } from './config.js';
 import { GrpcTransport } from './grpc/server.js';
 import { HttpTransport } from './http/server.js';
@@ -13,13 +17,21 @@ import { ModelCatalog } from './inference/model-catalog.js';
 import { ModelVersion } from './inference/model-version.js';
 import { GatewayService } from './inference/service.js';
 import { GatewayMetrics } from './metrics.js';
-import { readRepository } from './model-repository.js';
-import { SERVER_VERSION } from '../runtime/version.js';
+import { readRepository, type LoadedVersion } from './model-repository.js';
+import { directoryPlan } from './routing/model-plan.js';
+import { ShadowMirror } from './routing/shadow-mirror.js';
+import { RegistryClient } from './sources/registry-client.js';
+import { RegistryFollower } from './sources/registry-follower.js';
 
 export interface GatewayPorts {
   http: number;
   grpc: number;
   metrics: number;
+}
+
+/** Where the models come from, started before the transports and closed after them. */
+interface ModelSource {
+  close(): Promise<void>;
 }
 
 export class Gateway {
@@ -34,37 +46,21 @@ export class Gateway {
     private readonly http: HttpTransport,
     private readonly grpc: GrpcTransport,
     private readonly metricsServer: MetricsServer,
+    private readonly sources: ModelSource[],
     private readonly log: Logger,
   ) {}
 
-  static async start(input: Partial<GatewayConfig> & { repository: string }, log: Logger = createLogger({ component: 'gateway' })): Promise<Gateway> {
+  static async start(input: Partial<GatewayConfig>, log: Logger = createLogger({ component: 'gateway' })): Promise<Gateway> {
     const config = gatewayConfig(input);
     const registry = new Registry();
     collectDefaultMetrics({ register: registry });
     const events = new GatewayMetrics(registry);
-    const catalog = new ModelCatalog();
+    const createVersion = ({ manifest, model }: LoadedVersion, lowPriority: boolean): ModelVersion =>
+      new ModelVersion({ manifest: applyOverrides(manifest, config.overrides), model, pipelineDepth: config.pipelineDepth, lowPriority, events, log });
+    const catalog = new ModelCatalog(createVersion, events, log);
+    const sources = config.registryUrl ? await followRegistry(config, catalog, log) : await serveDirectory(config.repository!, catalog, log);
 
-    const { loaded, refused } = await readRepository(config.repository);
-    for (const r of refused) {
-      log.error('model version refused', { model: r.name, version: r.version, reason: r.reason });
-      catalog.refuse(r.name, r.version, r.reason);
-    }
-    await Promise.all(
-      loaded.map(async ({ manifest, model }) => {
-        const mv = new ModelVersion({ manifest: applyOverrides(manifest, config.overrides), model, pipelineDepth: config.pipelineDepth, events, log });
-        try {
-          await mv.start();
-          catalog.add(mv);
-        } catch (err) {
-          const reason = err instanceof Error ? err.message : String(err);
-          log.error('model version failed to load', { model: manifest.name, version: manifest.version, reason });
-          catalog.refuse(manifest.name, manifest.version, reason);
-          await mv.close();
-        }
-      }),
-    );
-
-    const service = new GatewayService(catalog, events, SERVER_VERSION);
+    const service = new GatewayService(catalog, new ShadowMirror(config.shadowMaxInflight, events), events, SERVER_VERSION);
     const http = new HttpTransport({ service, maxBodyBytes: config.maxBodyBytes });
     const grpc = new GrpcTransport({ service, maxMessageBytes: config.maxBodyBytes });
     const metricsServer = new MetricsServer(registry);
@@ -74,8 +70,8 @@ export class Gateway {
       metrics: await metricsServer.listen(config.host, config.metricsPort),
     };
     service.open();
-    log.info('gateway ready', { host: config.host, ...ports, models: catalog.entries() });
-    return new Gateway(config, ports, catalog, registry, service, http, grpc, metricsServer, log);
+    log.info('gateway ready', { host: config.host, ...ports, source: config.registryUrl ?? config.repository, models: catalog.entries() });
+    return new Gateway(config, ports, catalog, registry, service, http, grpc, metricsServer, sources, log);
   }
 
   /** Graceful: readiness off, refuse new requests, answer every accepted one, then close everything. */
@@ -87,9 +83,36 @@ export class Gateway {
   private async drain(): Promise<void> {
     this.log.info('gateway draining');
     this.service.beginShutdown();
-    await Promise.all(this.catalog.all().map((mv) => mv.close()));
+    await Promise.all(this.sources.map((s) => s.close()));
+    await this.catalog.close();
     await Promise.all([this.http.close(), this.grpc.close()]);
     await this.metricsServer.close();
     this.log.info('gateway stopped');
   }
+}
+
+/** A plain directory: every version found is served, the newest takes the traffic. */
+async function serveDirectory(dir: string, catalog: ModelCatalog, log: Logger): Promise<ModelSource[]> {
+  const { loaded, refused } = await readRepository(dir);
+  for (const r of refused) {
+    log.error('model version refused', { model: r.name, version: r.version, reason: r.reason });
+    catalog.refuse(r.name, r.version, r.reason);
+  }
+  const byModel = new Map<string, LoadedVersion[]>();
+  for (const v of loaded) byModel.set(v.manifest.name, [...(byModel.get(v.manifest.name) ?? []), v]);
+  await Promise.all([...byModel].map(([name, versions]) => catalog.apply(directoryPlan(name, versions))));
+  return [];
+}
+
+/** The registry's watch stream, and with Redis its pub/sub fan-out too; both feed the same idempotent apply. */
+async function followRegistry(config: Readonly<GatewayConfig>, catalog: ModelCatalog, log: Logger): Promise<ModelSource[]> {
+  const follower = new RegistryFollower(new RegistryClient(config.registryUrl!, config.registryToken), catalog, log);
+  const sources: ModelSource[] = [{ close: async () => follower.close() }];
+  if (config.redisUrl) {
+    const subscriber = new ChangeSubscriber(config.redisUrl, (message) => void follower.apply((message as { model: ModelView }).model, 'redis'), log);
+    await subscriber.start();
+    sources.push(subscriber);
+  }
+  await follower.start();
+  return sources;
 }

@@ -5,14 +5,17 @@
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { GatewayEvents, Outcome } from './events.js';
-import type { Protocol } from './inference/types.js';
+import type { PolicyObserver } from './inference/model-catalog.js';
+import type { Protocol, Role } from './inference/types.js';
+import type { ShadowObserver, ShadowOutcome } from './routing/shadow-mirror.js';
+import type { ResolvedPolicy } from './routing/traffic-router.js';
 
 const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512];
 
-export class GatewayMetrics implements GatewayEvents {
-  private readonly requests: Counter<'model' | 'version' | 'protocol' | 'status'>;
-  private readonly requestDuration: Histogram<'model' | 'version' | 'protocol'>;
+export class GatewayMetrics implements GatewayEvents, PolicyObserver, ShadowObserver {
+  private readonly requests: Counter<'model' | 'version' | 'role' | 'protocol' | 'status'>;
+  private readonly requestDuration: Histogram<'model' | 'version' | 'role' | 'protocol'>;
   private readonly queueDuration: Histogram<'model' | 'version'>;
   private readonly computeDuration: Histogram<'model' | 'version' | 'provider'>;
   private readonly batchSize: Histogram<'model' | 'version'>;
@@ -22,12 +25,15 @@ export class GatewayMetrics implements GatewayEvents {
   private readonly inflight: Gauge<'model' | 'version'>;
   private readonly instances: Gauge<'model' | 'version' | 'provider'>;
   private readonly crashes: Counter<'model' | 'version'>;
-  private readonly providers = new Map<string, string>();
+  private readonly weights: Gauge<'model' | 'version' | 'role'>;
+  private readonly shadowRequests: Counter<'model' | 'primary_version' | 'version' | 'outcome'>;
+  private readonly policyRevision: Gauge<'model'>;
+  private readonly weightSeries = new Map<string, Array<Record<'model' | 'version' | 'role', string>>>();
 
   constructor(registry: Registry) {
     const registers = [registry];
-    this.requests = new Counter({ name: 'switchyard_requests_total', help: 'Inference requests by outcome (OK or an SY_ERR_* code).', labelNames: ['model', 'version', 'protocol', 'status'], registers });
-    this.requestDuration = new Histogram({ name: 'switchyard_request_duration_seconds', help: 'Time from request decoded to response ready, successful requests.', labelNames: ['model', 'version', 'protocol'], buckets: LATENCY_BUCKETS, registers });
+    this.requests = new Counter({ name: 'switchyard_requests_total', help: 'Inference requests by outcome (OK or an SY_ERR_* code).', labelNames: ['model', 'version', 'role', 'protocol', 'status'], registers });
+    this.requestDuration = new Histogram({ name: 'switchyard_request_duration_seconds', help: 'Time from request decoded to response ready, successful requests.', labelNames: ['model', 'version', 'role', 'protocol'], buckets: LATENCY_BUCKETS, registers });
     this.queueDuration = new Histogram({ name: 'switchyard_queue_duration_seconds', help: 'Time a request waited in the batcher queue before its batch was dispatched.', labelNames: ['model', 'version'], buckets: LATENCY_BUCKETS, registers });
     this.computeDuration = new Histogram({ name: 'switchyard_compute_duration_seconds', help: 'ONNX Runtime run time per batch.', labelNames: ['model', 'version', 'provider'], buckets: LATENCY_BUCKETS, registers });
     this.batchSize = new Histogram({ name: 'switchyard_batch_size_rows', help: 'Rows per ONNX run.', labelNames: ['model', 'version'], buckets: BATCH_BUCKETS, registers });
@@ -36,12 +42,31 @@ export class GatewayMetrics implements GatewayEvents {
     this.queueDepth = new Gauge({ name: 'switchyard_queue_depth_requests', help: 'Requests waiting in the batcher queue.', labelNames: ['model', 'version'], registers });
     this.inflight = new Gauge({ name: 'switchyard_inflight_batches', help: 'Batches handed to workers and not yet returned.', labelNames: ['model', 'version'], registers });
     this.instances = new Gauge({ name: 'switchyard_model_instances', help: 'Worker threads holding a session of the version, by the execution provider actually in use.', labelNames: ['model', 'version', 'provider'], registers });
+    this.weights = new Gauge({ name: 'switchyard_traffic_weight_percent', help: "Share of the model's live traffic each version takes under the applied policy (shadows: mirror percentage, role=shadow).", labelNames: ['model', 'version', 'role'], registers });
+    this.shadowRequests = new Counter({ name: 'switchyard_shadow_requests_total', help: 'Mirrored requests by outcome: agree/disagree with the primary answer, failed, or shed under load.', labelNames: ['model', 'primary_version', 'version', 'outcome'], registers });
+    this.policyRevision = new Gauge({ name: 'switchyard_traffic_policy_revision', help: "Revision of the model's traffic policy this gateway applies.", labelNames: ['model'], registers });
     this.crashes = new Counter({ name: 'switchyard_worker_crashes_total', help: 'Worker threads that died mid-batch (their batch failed with 503 / UNAVAILABLE).', labelNames: ['model', 'version'], registers });
   }
 
-  requestFinished(protocol: Protocol, model: string, version: string, outcome: Outcome, seconds: number): void {
-    this.requests.inc({ model, version, protocol, status: outcome });
-    if (outcome === 'OK') this.requestDuration.observe({ model, version, protocol }, seconds);
+  requestFinished(protocol: Protocol, model: string, version: string, role: Role | '', outcome: Outcome, seconds: number): void {
+    this.requests.inc({ model, version, role, protocol, status: outcome });
+    if (outcome === 'OK') this.requestDuration.observe({ model, version, role, protocol }, seconds);
+  }
+
+  policyApplied(model: string, policy: ResolvedPolicy | undefined): void {
+    for (const series of this.weightSeries.get(model) ?? []) this.weights.remove(series);
+    const series = [
+      ...(policy?.variants ?? []).map((v) => ({ labels: { model, version: v.version, role: v.role }, value: v.weight })),
+      ...(policy?.shadows ?? []).map((s) => ({ labels: { model, version: s.version, role: 'shadow' }, value: s.percent })),
+    ];
+    for (const { labels, value } of series) this.weights.inc(labels, value);
+    this.weightSeries.set(model, series.map((s) => s.labels));
+    if (policy) this.policyRevision.set({ model }, policy.revision);
+    else this.policyRevision.remove({ model });
+  }
+
+  shadowFinished(model: string, primaryVersion: string, shadowVersion: string, outcome: ShadowOutcome): void {
+    this.shadowRequests.inc({ model, primary_version: primaryVersion, version: shadowVersion, outcome });
   }
 
   batchExecuted(model: string, version: string, provider: string, rows: number, queueSeconds: readonly number[], computeSeconds: number): void {
@@ -62,15 +87,12 @@ export class GatewayMetrics implements GatewayEvents {
   }
 
   sessionLoaded(model: string, version: string, provider: string, instances: number): void {
-    this.providers.set(`${model}/${version}`, provider);
-    this.instances.set({ model, version, provider }, instances);
+    this.instances.inc({ model, version, provider }, instances);
   }
 
-  sessionUnloaded(model: string, version: string): void {
-    const key = `${model}/${version}`;
-    this.instances.remove({ model, version, provider: this.providers.get(key) ?? '' });
-    this.providers.delete(key);
-    for (const gauge of [this.queueDepth, this.inflight]) gauge.remove({ model, version });
+  /** Decrements rather than removes: during a swap two loads of one version can overlap. */
+  sessionUnloaded(model: string, version: string, provider: string, instances: number): void {
+    this.instances.dec({ model, version, provider }, instances);
   }
 
   workerCrashed(model: string, version: string): void {

@@ -59,4 +59,6 @@ export interface SessionWorkerData {
   model: Uint8Array;
   providers: string[];
   intraOpThreads: number;
+  /** Low-priority workers (shadow traffic) run at nice 19, so they only take CPU the live traffic leaves. */
+  lowPriority: boolean;
 }

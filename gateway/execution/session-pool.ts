@@ -15,6 +15,7 @@ export interface SessionPoolOptions {
   instances: number;
   intraOpThreads: number;
   pipelineDepth: number;
+  lowPriority: boolean;
 }
 
 const WORKER_FILE = new URL('./session-worker.js', import.meta.url).href;
@@ -29,6 +30,7 @@ export class SessionPool {
       model: options.model,
       providers: [...options.providers],
       intraOpThreads: options.intraOpThreads,
+      lowPriority: options.lowPriority,
     };
     this.capacity = options.instances * options.pipelineDepth;
     this.pool = new Piscina({

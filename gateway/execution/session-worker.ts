@@ -5,6 +5,7 @@
  */
 import ort from 'onnxruntime-node';
 import { Piscina } from 'piscina';
+import { setPriority } from 'node:os';
 import { workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { ortType, view } from '../inference/tensor.js';
@@ -39,7 +40,10 @@ async function loadSession(data: SessionWorkerData): Promise<Loaded> {
   }
 }
 
-const loading: Promise<Loaded> = loadSession(workerData as SessionWorkerData);
+const data = workerData as SessionWorkerData;
+// On Linux this lowers only this thread (and the ORT threads it starts), not the process.
+if (data.lowPriority) setPriority(19);
+const loading: Promise<Loaded> = loadSession(data);
 // Kept as a rejected promise and reported per task, so a bad model fails requests, not the worker.
 loading.catch(() => {});
 

@@ -89,6 +89,8 @@ export function encodeInferResponse(response: InferResponse): ModelInferResponse
     model_name: response.model_name,
     model_version: response.model_version,
     id: response.id,
+    // Which role of the traffic policy answered (stable, canary): Switchyard's response parameter.
+    parameters: { role: { string_param: response.role } },
     outputs: response.outputs.map(({ name, datatype, shape }) => ({ name, datatype, shape })),
     raw_output_contents: response.outputs.map((output) => toBytes(output.data)),
   };

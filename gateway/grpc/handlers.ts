@@ -2,13 +2,14 @@
  * The GRPCInferenceService methods, each a thin call into the inference
  * service: decode, call, encode. Errors become gRPC statuses in one place.
  */
-import type { Deadline, handleUnaryCall, ServerUnaryCall, UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { handleUnaryCall, ServerUnaryCall, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { asSwitchyardError } from '../../runtime/errors.js';
 import type { InferenceService, InferRequest } from '../inference/types.js';
 import { decodeInferRequest, encodeInferResponse } from './codec.js';
 import type { ModelInferRequestMessage, ModelInferResponseMessage, ModelRefMessage, RepositoryIndexRequestMessage } from './messages.js';
 import { statusOf } from './status.js';
-import type { InferStreamCall, InferStreams, RunInfer } from './stream.js';
+import type { CallContext, InferStreamCall, InferStreams, RunInfer } from './stream.js';
+import { applyRoutingHeaders, PIN_HEADER } from '../inference/routing-headers.js';
 
 export function inferenceHandlers(service: InferenceService, streams: InferStreams): UntypedServiceImplementation {
   const runInfer = inferRunner(service);
@@ -23,7 +24,7 @@ export function inferenceHandlers(service: InferenceService, streams: InferStrea
     RepositoryIndex: unary((call: ServerUnaryCall<RepositoryIndexRequestMessage, unknown>) => ({
       models: service.repositoryIndex().filter((entry) => !call.request.ready || entry.state === 'READY'),
     })),
-    ModelInfer: unary((call: ServerUnaryCall<ModelInferRequestMessage, unknown>) => runInfer(call.request, call.getDeadline())),
+    ModelInfer: unary((call: ServerUnaryCall<ModelInferRequestMessage, unknown>) => runInfer(call.request, call)),
     ModelStreamInfer: (call: InferStreamCall) => streams.serve(call, runInfer),
   };
 }
@@ -33,11 +34,13 @@ export function inferenceHandlers(service: InferenceService, streams: InferStrea
  * is reported by the service, so each request is counted once.
  */
 function inferRunner(service: InferenceService): RunInfer {
-  return async (message: ModelInferRequestMessage, deadline: Deadline): Promise<ModelInferResponseMessage> => {
+  return async (message: ModelInferRequestMessage, call: CallContext): Promise<ModelInferResponseMessage> => {
     const started = performance.now();
     let request: InferRequest;
     try {
-      request = decodeInferRequest(message, deadline);
+      request = decodeInferRequest(message, call.getDeadline());
+      const first = (key: string): string => String(call.metadata.get(key)[0] ?? '');
+      applyRoutingHeaders(request, first(PIN_HEADER), first(service.stickyHeader(message.model_name)));
     } catch (err) {
       const error = asSwitchyardError(err);
       service.recordRefused('grpc', message.model_name, error, (performance.now() - started) / 1000);

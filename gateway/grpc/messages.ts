@@ -65,6 +65,7 @@ export interface ModelInferResponseMessage {
   model_name: string;
   model_version: string;
   id: string;
+  parameters?: ParameterMap;
   outputs: TensorMetadataMessage[];
   /** One entry per output, in the order of `outputs`. */
   raw_output_contents: Uint8Array[];

@@ -4,11 +4,17 @@
  * id says which request it answers). A failed request is answered with
  * `error_message` and the stream stays open, as in Triton.
  */
-import type { Deadline, ServerDuplexStream } from '@grpc/grpc-js';
+import type { Deadline, Metadata, ServerDuplexStream } from '@grpc/grpc-js';
 import { asSwitchyardError, SwitchyardError } from '../../runtime/errors.js';
 import type { ModelInferRequestMessage, ModelInferResponseMessage, ModelStreamInferResponseMessage } from './messages.js';
 
-export type RunInfer = (message: ModelInferRequestMessage, deadline: Deadline) => Promise<ModelInferResponseMessage>;
+/** What a unary call and a stream have in common: the deadline and the request metadata. */
+export interface CallContext {
+  getDeadline(): Deadline;
+  metadata: Metadata;
+}
+
+export type RunInfer = (message: ModelInferRequestMessage, call: CallContext) => Promise<ModelInferResponseMessage>;
 
 export type InferStreamCall = ServerDuplexStream<ModelInferRequestMessage, ModelStreamInferResponseMessage>;
 
@@ -63,7 +69,7 @@ class InferStream {
     }
     this.#pending++;
     try {
-      this.#write({ error_message: '', infer_response: await this.#run(message, this.#call.getDeadline()) });
+      this.#write({ error_message: '', infer_response: await this.#run(message, this.#call) });
     } catch (err) {
       this.#write(failure(message, err));
     } finally {

@@ -138,7 +138,7 @@ export function encodeInferResponse(response: InferResponse, binaryOutput: (name
     chunks.push(bytes);
     return { name: o.name, datatype: o.datatype, shape: o.shape, parameters: { binary_data_size: bytes.byteLength } };
   });
-  const json = JSON.stringify({ id: response.id, model_name: response.model_name, model_version: response.model_version, outputs });
+  const json = JSON.stringify({ id: response.id, model_name: response.model_name, model_version: response.model_version, parameters: { role: response.role }, outputs });
   if (chunks.length === 0) return { body: json };
   const header = Buffer.from(json);
   return { body: Buffer.concat([header, ...chunks]), headerLength: header.byteLength };

@@ -5,17 +5,31 @@
 import { performance } from 'node:perf_hooks';
 import { asSwitchyardError, SwitchyardError } from '../../runtime/errors.js';
 import type { InferenceService } from '../inference/types.js';
+import { ANSWER_ROLE_HEADER, ANSWER_VERSION_HEADER, applyRoutingHeaders, PIN_HEADER } from '../inference/routing-headers.js';
 import { readBody } from './body.js';
 import { decodeInferBody, encodeInferResponse } from './infer-codec.js';
 import { send, sendError, sendJson, type Reply } from './response.js';
 import { createApp, us_listen_socket_close, us_socket_local_port, type App, type HttpRequest, type HttpResponse, type us_listen_socket } from './uws.js';
 
+/** The routes above and their methods, to tell a wrong method (405) from an unknown path (404). */
+const ROUTES: Array<[RegExp, string]> = [
+  [/^\/v2\/health\/(live|ready)$/, 'GET'],
+  [/^\/v2$/, 'GET'],
+  [/^\/v2\/models\/[^/]+(\/versions\/[^/]+)?(\/ready)?$/, 'GET'],
+  [/^\/v2\/models\/[^/]+(\/versions\/[^/]+)?\/infer$/, 'POST'],
+  [/^\/v2\/repository\/index$/, 'GET, POST'],
+];
+
+interface RequestHeaders {
+  headerLength: string;
+  pinned: string;
+  stickyKey: string;
+}
+
 export interface HttpTransportOptions {
   service: InferenceService;
   maxBodyBytes: number;
 }
-
-export const VERSION_HEADER = 'x-switchyard-model-version';
 
 export class HttpTransport {
   private readonly app: App;
@@ -38,8 +52,11 @@ export class HttpTransport {
     app.post('/v2/repository/index', (res) => this.repositoryIndex(res));
     app.get('/v2/repository/index', (res) => this.repositoryIndex(res));
     app.any('/*', (res, req) => {
-      const what = `${req.getMethod().toUpperCase()} ${req.getUrl()}`;
-      sendError(res, { aborted: false }, new SwitchyardError('SY_ERR_ROUTE_NOT_FOUND', `no route for ${what}; see the Open Inference Protocol v2 endpoints under /v2`));
+      const method = req.getMethod().toUpperCase();
+      const url = req.getUrl();
+      const allow = ROUTES.find(([pattern]) => pattern.test(url))?.[1];
+      if (allow) sendError(res, { aborted: false }, new SwitchyardError('SY_ERR_METHOD_NOT_ALLOWED', `${method} is not allowed on ${url}; use ${allow}`), { Allow: allow });
+      else sendError(res, { aborted: false }, new SwitchyardError('SY_ERR_ROUTE_NOT_FOUND', `no route for ${method} ${url}; see the Open Inference Protocol v2 endpoints under /v2`));
     });
     this.app = app;
   }
@@ -100,13 +117,17 @@ export class HttpTransport {
       return this.fail(res, reply, '', started, asSwitchyardError(err));
     }
     // Headers must be read before the handler returns: uWS reuses the request object.
-    const headerLength = req.getHeader('inference-header-content-length');
+    const headers: RequestHeaders = {
+      headerLength: req.getHeader('inference-header-content-length'),
+      pinned: req.getHeader(PIN_HEADER),
+      stickyKey: req.getHeader(this.options.service.stickyHeader(model)),
+    };
     this.begin();
     readBody(
       res,
       req.getHeader('content-length'),
       this.options.maxBodyBytes,
-      (body) => this.answer(res, reply, body, headerLength, model, version, started),
+      (body) => this.answer(res, reply, body, headers, model, version, started),
       (err) => {
         this.fail(res, reply, model, started, err);
         this.end();
@@ -114,10 +135,11 @@ export class HttpTransport {
     );
   }
 
-  private answer(res: HttpResponse, reply: Reply, body: Uint8Array, headerLength: string, model: string, version: string | undefined, started: number): void {
+  private answer(res: HttpResponse, reply: Reply, body: Uint8Array, headers: RequestHeaders, model: string, version: string | undefined, started: number): void {
     let decoded;
     try {
-      decoded = decodeInferBody(body, headerLength, model, version);
+      decoded = decodeInferBody(body, headers.headerLength, model, version);
+      applyRoutingHeaders(decoded.request, headers.pinned, headers.stickyKey);
     } catch (err) {
       this.fail(res, reply, model, started, asSwitchyardError(err));
       this.end();
@@ -127,7 +149,7 @@ export class HttpTransport {
       .infer(decoded.request)
       .then((response) => {
         const encoded = encodeInferResponse(response, decoded.binaryOutput);
-        const headers: Record<string, string> = { [VERSION_HEADER]: response.model_version };
+        const headers: Record<string, string> = { [ANSWER_VERSION_HEADER]: response.model_version, [ANSWER_ROLE_HEADER]: response.role };
         if (encoded.headerLength === undefined) headers['Content-Type'] = 'application/json';
         else {
           headers['Content-Type'] = 'application/octet-stream';

@@ -20,6 +20,8 @@ export interface ModelVersionOptions {
   /** The verified ONNX bytes. */
   model: Uint8Array;
   pipelineDepth: number;
+  /** Shadow-only versions run on low-priority threads. */
+  lowPriority: boolean;
   events: GatewayEvents;
   log: Logger;
 }
@@ -29,6 +31,7 @@ type Request = BatchRequest<ValidatedInputs, OutputTensor[]>;
 export class ModelVersion {
   readonly manifest: ModelManifest;
   readonly pool: SessionPool;
+  readonly lowPriority: boolean;
   private readonly batcher: DynamicBatcher<ValidatedInputs, OutputTensor[]>;
   private readonly events: GatewayEvents;
   private readonly log: Logger;
@@ -46,7 +49,9 @@ export class ModelVersion {
       instances: manifest.execution.instances,
       intraOpThreads: manifest.execution.intra_op_threads,
       pipelineDepth: options.pipelineDepth,
+      lowPriority: options.lowPriority,
     });
+    this.lowPriority = options.lowPriority;
     const { name, version } = manifest;
     this.batcher = new DynamicBatcher(
       {
@@ -94,10 +99,11 @@ export class ModelVersion {
 
   /** Answers everything queued and in flight, then releases the sessions. */
   async close(): Promise<void> {
+    const wasLoaded = this.ready;
     this.ready = false;
     await this.batcher.stop();
     await this.pool.close();
-    this.events.sessionUnloaded(this.manifest.name, this.manifest.version);
+    if (wasLoaded) this.events.sessionUnloaded(this.manifest.name, this.manifest.version, this.provider, this.manifest.execution.instances);
   }
 
   private readonly runBatch = async (batch: Request[]): Promise<void> => {

@@ -1,15 +1,18 @@
 /**
- * The inference service behind both transports: resolves the model version,
- * validates the request against its manifest, queues it on the version's
- * batcher and shapes the answer. Reports every request's outcome once.
+ * The inference service behind both transports: routes the request to a
+ * version (pinned, sticky or weighted), validates it against that version's
+ * manifest, queues it on the version's batcher and shapes the answer; then
+ * mirrors it to any shadow versions. Reports every request's outcome once.
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { asSwitchyardError, SwitchyardError } from '../../runtime/errors.js';
+import { DEFAULT_STICKY_HEADER } from '../../models/registry/traffic-policy.js';
 import type { GatewayEvents } from '../events.js';
+import type { ShadowMirror } from '../routing/shadow-mirror.js';
 import type { ModelCatalog } from './model-catalog.js';
 import { selectOutputs, validateInputs } from './validate.js';
-import type { InferenceService, InferRequest, Protocol, InferResponse, ModelMetadata, RepositoryEntry, ServerMetadata } from './types.js';
+import type { InferenceService, InferRequest, InferResponse, ModelMetadata, Protocol, RepositoryEntry, Role, ServerMetadata } from './types.js';
 
 export const SERVER_EXTENSIONS = ['binary_tensor_data', 'model_repository', 'parameters'];
 
@@ -19,6 +22,7 @@ export class GatewayService implements InferenceService {
 
   constructor(
     private readonly catalog: ModelCatalog,
+    private readonly shadows: ShadowMirror,
     private readonly events: GatewayEvents,
     serverVersion: string,
   ) {
@@ -71,31 +75,40 @@ export class GatewayService implements InferenceService {
     return this.catalog.entries();
   }
 
+  stickyHeader(model: string): string {
+    return this.catalog.stickyHeader(model) ?? DEFAULT_STICKY_HEADER;
+  }
+
   async infer(request: InferRequest): Promise<InferResponse> {
     const started = performance.now();
     const id = request.id || randomUUID();
     let version = request.version ?? '';
+    let role: Role | '' = '';
     try {
       if (!this.accepting) throw new SwitchyardError('SY_ERR_SHUTTING_DOWN', 'server is shutting down and takes no new requests; retry on another replica');
-      const mv = this.catalog.resolve(request.model, request.version);
+      const route = this.catalog.route(request.model, request.version, request.stickyKey);
+      const mv = route.version;
       version = mv.manifest.version;
+      role = route.role;
       const inputs = validateInputs(mv.manifest, request.inputs);
       const selected = selectOutputs(mv.manifest, request.outputs);
       if (request.deadline !== undefined && request.deadline <= started) {
         throw new SwitchyardError('SY_ERR_DEADLINE_EXCEEDED', 'request deadline had already passed when it arrived');
       }
       const outputs = await mv.infer(inputs, request.deadline);
-      this.events.requestFinished(request.protocol, request.model, version, 'OK', (performance.now() - started) / 1000);
-      return { id, model_name: request.model, model_version: version, outputs: selected.map((i) => outputs[i]!) };
+      this.events.requestFinished(request.protocol, request.model, version, role, 'OK', (performance.now() - started) / 1000);
+      const shadows = this.catalog.shadowsOf(request.model);
+      if (shadows.length > 0) this.shadows.mirror(mv, shadows, request.inputs, outputs);
+      return { id, model_name: request.model, model_version: version, role, outputs: selected.map((i) => outputs[i]!) };
     } catch (err) {
       const error = asSwitchyardError(err);
-      this.events.requestFinished(request.protocol, this.knownModel(request.model), version, error.code, (performance.now() - started) / 1000);
+      this.events.requestFinished(request.protocol, this.knownModel(request.model), version, role, error.code, (performance.now() - started) / 1000);
       throw error;
     }
   }
 
   recordRefused(protocol: Protocol, model: string, error: SwitchyardError, seconds: number): void {
-    this.events.requestFinished(protocol, this.knownModel(model), '', error.code, seconds);
+    this.events.requestFinished(protocol, this.knownModel(model), '', '', error.code, seconds);
   }
 
   /** Unknown names stay out of metric labels, or any client could grow the series without bound. */

@@ -30,8 +30,10 @@ export interface InferRequest {
   /** Echoed in the response; the service generates one when empty. */
   id: string;
   model: string;
-  /** Absent: the serving version chosen by the service. */
+  /** A pinned version (from the URL or `x-switchyard-version`); absent: the traffic policy chooses. */
   version?: string;
+  /** The value of the model's sticky header: the same key keeps its variant while weights are unchanged. */
+  stickyKey?: string;
   inputs: InputTensor[];
   /** Absent or empty: every output of the model. */
   outputs?: RequestedOutput[];
@@ -48,10 +50,14 @@ export interface OutputTensor {
   data: TypedArray;
 }
 
+export type Role = 'stable' | 'canary' | 'shadow';
+
 export interface InferResponse {
   id: string;
   model_name: string;
   model_version: string;
+  /** The answering version's role in the model's traffic policy. */
+  role: Role;
   outputs: OutputTensor[];
 }
 
@@ -85,6 +91,8 @@ export interface InferenceService {
   isModelReady(model: string, version?: string): boolean;
   repositoryIndex(): RepositoryEntry[];
   infer(request: InferRequest): Promise<InferResponse>;
+  /** The header (HTTP) or metadata key (gRPC) whose value is the model's sticky key. */
+  stickyHeader(model: string): string;
   /** Counts a request the transport refused before it reached `infer` (e.g. undecodable). */
   recordRefused(protocol: Protocol, model: string, error: SwitchyardError, seconds: number): void;
 }

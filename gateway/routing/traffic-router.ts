@@ -5,9 +5,8 @@
  * while the weights are unchanged, and moving weight between neighbouring
  * variants (stable → canary) moves only keys between those two.
  */
+import type { Role } from '../inference/types.js';
 import { stickyHash } from './sticky-hash.js';
-
-export type Role = 'stable' | 'canary' | 'shadow';
 
 export interface RouteVariant {
   version: string;

@@ -13,6 +13,8 @@ export interface RegistryConfig {
   maxJsonBytes: number;
   /** Comment frames on idle watch streams, so proxies keep them open. */
   heartbeatMs: number;
+  /** When set, every change is also published on Redis pub/sub for gateway replicas. */
+  redisUrl?: string;
 }
 
 export const REGISTRY_DEFAULTS = {

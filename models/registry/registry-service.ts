@@ -18,6 +18,7 @@ import { requireAlias, requireModelName, requireVersion } from './names.js';
 import type { Router } from './router.js';
 import { RegistryStore } from './store.js';
 import { WatchHub } from './watch.js';
+import { ChangePublisher } from '../../runtime/change-channel.js';
 
 const PARAM_RULES: Record<string, (value: string) => string> = { model: requireModelName, version: requireVersion, alias: requireAlias };
 
@@ -32,6 +33,7 @@ export class RegistryService {
     readonly port: number,
     private readonly server: Server,
     private readonly watch: WatchHub,
+    private readonly publisher: ChangePublisher | undefined,
     private readonly log: Logger,
   ) {}
 
@@ -42,6 +44,8 @@ export class RegistryService {
     if (auth.readsOpen) log.warn('reads need no token on this registry', { host: config.host, reason: config.tokens.anonymousReads ? 'anonymous reads allowed' : 'no tokens configured' });
     const store = await RegistryStore.open(config.dataDir, log);
     const watch = new WatchHub(store, config.heartbeatMs);
+    const publisher = config.redisUrl ? new ChangePublisher(config.redisUrl, log) : undefined;
+    if (publisher) store.subscribe((change) => publisher.publish(change));
     const events = new RegistryMetrics(metrics, store, watch);
     const router = registryRoutes({ store, watch, metrics, maxUploadBytes: config.maxUploadBytes, maxJsonBytes: config.maxJsonBytes });
     let service: RegistryService | undefined;
@@ -50,7 +54,7 @@ export class RegistryService {
       server.once('error', reject);
       server.listen(config.port, config.host, () => resolve((server.address() as AddressInfo).port));
     });
-    service = new RegistryService(config, store, port, server, watch, log);
+    service = new RegistryService(config, store, port, server, watch, publisher, log);
     log.info('registry ready', { host: config.host, port, dataDir: config.dataDir, models: store.listModels().length, seq: store.seq, problems: store.problems.length });
     return service;
   }
@@ -71,6 +75,7 @@ export class RegistryService {
     this.watch.close();
     if (this.inflight > 0) await new Promise<void>((resolve) => (this.drained = resolve));
     await this.store.close();
+    await this.publisher?.close();
     this.server.closeIdleConnections();
     const timer = setTimeout(() => this.server.closeAllConnections(), 2000).unref();
     await closed;

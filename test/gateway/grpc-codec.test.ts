@@ -199,6 +199,7 @@ describe('encodeInferResponse', () => {
     id: 'req-1',
     model_name: 'iris',
     model_version: '2',
+    role: 'canary',
     outputs: [
       { name: 'scores', datatype: 'FP32', shape: [2, 2], data: scores },
       { name: 'label', datatype: 'INT64', shape: [2], data: BigInt64Array.from([-(2n ** 63n), 7n]) },
@@ -214,6 +215,7 @@ describe('encodeInferResponse', () => {
     assert.equal(decoded.id, 'req-1');
     assert.equal(decoded.model_name, 'iris');
     assert.equal(decoded.model_version, '2');
+    assert.equal(decoded.parameters.role.string_param, 'canary');
     assert.deepEqual(
       decoded.outputs.map((o: { name: string; datatype: string; shape: string[]; contents?: unknown }) => [o.name, o.datatype, o.shape.map(Number), o.contents]),
       [
