@@ -10,6 +10,9 @@ export const GATEWAY_OPTIONS = {
   registry: { type: 'string' },
   'registry-token': { type: 'string' },
   redis: { type: 'string' },
+  monitor: { type: 'string' },
+  'records-redis': { type: 'string' },
+  'record-inputs': { type: 'string' },
   host: { type: 'string', default: GATEWAY_DEFAULTS.host },
   'http-port': { type: 'string', default: String(GATEWAY_DEFAULTS.httpPort) },
   'grpc-port': { type: 'string', default: String(GATEWAY_DEFAULTS.grpcPort) },
@@ -31,6 +34,9 @@ export const GATEWAY_HELP = `options:
   --registry URL             instead: follow a Switchyard registry (versions, aliases, traffic policy)
   --registry-token TOKEN     its read token (default $SWITCHYARD_TOKEN)
   --redis URL                also take registry changes from Redis pub/sub (several replicas)
+  --monitor HOST:PORT        stream prediction and feedback records to this monitor (gRPC ingest, e.g. 127.0.0.1:8011)
+  --records-redis URL        or append them to Redis Streams (key switchyard:records) for monitor consumers
+  --record-inputs RATE       share of requests whose inputs are recorded, 0-1 (default 1)
   --host ADDR                bind address (default 127.0.0.1)
   --http-port N              REST port (default 8000)
   --grpc-port N              gRPC port (default 8001)
@@ -70,6 +76,9 @@ export function gatewayConfigFromArgs(values: Values, repository: string | undef
     registryUrl: values.registry as string | undefined,
     registryToken: (values['registry-token'] as string | undefined) ?? process.env.SWITCHYARD_TOKEN,
     redisUrl: values.redis as string | undefined,
+    monitorAddress: values.monitor as string | undefined,
+    recordsRedisUrl: values['records-redis'] as string | undefined,
+    recordInputsRate: values['record-inputs'] === undefined ? undefined : Number(values['record-inputs']),
     host: values.host as string,
     httpPort: int(values, 'http-port'),
     grpcPort: int(values, 'grpc-port'),

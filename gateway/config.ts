@@ -23,6 +23,14 @@ export interface GatewayConfig {
   registryToken?: string;
   /** Also take registry changes from Redis pub/sub (several replicas). */
   redisUrl?: string;
+  /** Stream prediction/feedback records to this monitor's gRPC ingest (host:port). */
+  monitorAddress?: string;
+  /** Or append them to Redis Streams on this server. */
+  recordsRedisUrl?: string;
+  /** Share of requests whose inputs are recorded (0-1). */
+  recordInputsRate: number;
+  /** Cap of the Redis record stream (XADD MAXLEN ~). */
+  recordStreamMaxLength: number;
   host: string;
   httpPort: number;
   grpcPort: number;
@@ -43,10 +51,13 @@ export const GATEWAY_DEFAULTS = {
   maxBodyBytes: 64 * 1024 * 1024,
   pipelineDepth: 2,
   shadowMaxInflight: 64,
+  recordInputsRate: 1,
+  recordStreamMaxLength: 100_000,
 };
 
 export function gatewayConfig(input: Partial<GatewayConfig>): Readonly<GatewayConfig> {
-  const config: GatewayConfig = { ...GATEWAY_DEFAULTS, overrides: {}, ...input };
+  const given = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
+  const config: GatewayConfig = { ...GATEWAY_DEFAULTS, overrides: {}, ...given };
   if (!config.repository === !config.registryUrl) throw new Error('serve either a model repository directory or a registry (--repository DIR or --registry URL), exactly one');
   if (config.redisUrl && !config.registryUrl) throw new Error('--redis carries registry changes: it needs --registry URL');
   for (const key of ['httpPort', 'grpcPort', 'metricsPort'] as const) {
@@ -54,6 +65,8 @@ export function gatewayConfig(input: Partial<GatewayConfig>): Readonly<GatewayCo
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`${key} must be a port number 0-65535, got ${port}`);
   }
   if (!Number.isInteger(config.maxBodyBytes) || config.maxBodyBytes < 1024) throw new Error(`maxBodyBytes must be an integer >= 1024, got ${config.maxBodyBytes}`);
+  if (config.monitorAddress && config.recordsRedisUrl) throw new Error('records go to one place: --monitor HOST:PORT or --records-redis URL');
+  if (!(config.recordInputsRate >= 0 && config.recordInputsRate <= 1)) throw new Error(`recordInputsRate must be between 0 and 1, got ${config.recordInputsRate}`);
   if (!Number.isInteger(config.shadowMaxInflight) || config.shadowMaxInflight < 0) throw new Error(`shadowMaxInflight must be an integer >= 0, got ${config.shadowMaxInflight}`);
   if (!Number.isInteger(config.pipelineDepth) || config.pipelineDepth < 1) throw new Error(`pipelineDepth must be an integer >= 1, got ${config.pipelineDepth}`);
   for (const [key, value] of Object.entries(config.overrides)) {

@@ -22,6 +22,10 @@ import { directoryPlan } from './routing/model-plan.js';
 import { ShadowMirror } from './routing/shadow-mirror.js';
 import { RegistryClient } from './sources/registry-client.js';
 import { RegistryFollower } from './sources/registry-follower.js';
+import { GrpcRecordSink } from './publishing/grpc-sink.js';
+import { RedisRecordSink } from './publishing/redis-sink.js';
+import { PredictionRecorder } from './publishing/prediction-recorder.js';
+import { PUBLISHER_DEFAULTS, RecordPublisher } from './publishing/record-publisher.js';
 
 export interface GatewayPorts {
   http: number;
@@ -29,7 +33,7 @@ export interface GatewayPorts {
   metrics: number;
 }
 
-/** Where the models come from, started before the transports and closed after them. */
+/** Where models come from and where records go: started before the transports, closed after them. */
 interface ModelSource {
   close(): Promise<void>;
 }
@@ -60,7 +64,10 @@ export class Gateway {
     const catalog = new ModelCatalog(createVersion, events, log);
     const sources = config.registryUrl ? await followRegistry(config, catalog, log) : await serveDirectory(config.repository!, catalog, log);
 
-    const service = new GatewayService(catalog, new ShadowMirror(config.shadowMaxInflight, events), events, SERVER_VERSION);
+    const publisher = recordPublisher(config, events, log);
+    if (publisher) sources.push(publisher);
+    const recorder = publisher && new PredictionRecorder(publisher, config.recordInputsRate);
+    const service = new GatewayService(catalog, new ShadowMirror(config.shadowMaxInflight, events), events, SERVER_VERSION, recorder);
     const http = new HttpTransport({ service, maxBodyBytes: config.maxBodyBytes });
     const grpc = new GrpcTransport({ service, maxMessageBytes: config.maxBodyBytes });
     const metricsServer = new MetricsServer(registry);
@@ -83,12 +90,22 @@ export class Gateway {
   private async drain(): Promise<void> {
     this.log.info('gateway draining');
     this.service.beginShutdown();
-    await Promise.all(this.sources.map((s) => s.close()));
     await this.catalog.close();
     await Promise.all([this.http.close(), this.grpc.close()]);
+    // After the last answer, so its record is still published.
+    await Promise.all(this.sources.map((s) => s.close()));
     await this.metricsServer.close();
     this.log.info('gateway stopped');
   }
+}
+
+function recordPublisher(config: Readonly<GatewayConfig>, events: GatewayMetrics, log: Logger): RecordPublisher | undefined {
+  const sink = config.monitorAddress
+    ? new GrpcRecordSink(config.monitorAddress)
+    : config.recordsRedisUrl
+      ? new RedisRecordSink(config.recordsRedisUrl, config.recordStreamMaxLength, log)
+      : undefined;
+  return sink && new RecordPublisher(sink, PUBLISHER_DEFAULTS, events, log);
 }
 
 /** A plain directory: every version found is served, the newest takes the traffic. */

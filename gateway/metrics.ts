@@ -9,11 +9,12 @@ import type { PolicyObserver } from './inference/model-catalog.js';
 import type { Protocol, Role } from './inference/types.js';
 import type { ShadowObserver, ShadowOutcome } from './routing/shadow-mirror.js';
 import type { ResolvedPolicy } from './routing/traffic-router.js';
+import type { PublisherObserver } from './publishing/record-publisher.js';
 
 const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512];
 
-export class GatewayMetrics implements GatewayEvents, PolicyObserver, ShadowObserver {
+export class GatewayMetrics implements GatewayEvents, PolicyObserver, ShadowObserver, PublisherObserver {
   private readonly requests: Counter<'model' | 'version' | 'role' | 'protocol' | 'status'>;
   private readonly requestDuration: Histogram<'model' | 'version' | 'role' | 'protocol'>;
   private readonly queueDuration: Histogram<'model' | 'version'>;
@@ -28,6 +29,9 @@ export class GatewayMetrics implements GatewayEvents, PolicyObserver, ShadowObse
   private readonly weights: Gauge<'model' | 'version' | 'role'>;
   private readonly shadowRequests: Counter<'model' | 'primary_version' | 'version' | 'outcome'>;
   private readonly policyRevision: Gauge<'model'>;
+  private readonly recordsPublishedTotal: Counter<'sink'>;
+  private readonly recordsDroppedTotal: Counter<'sink'>;
+  private readonly recordBuffer: Gauge<'sink'>;
   private readonly weightSeries = new Map<string, Array<Record<'model' | 'version' | 'role', string>>>();
 
   constructor(registry: Registry) {
@@ -45,6 +49,9 @@ export class GatewayMetrics implements GatewayEvents, PolicyObserver, ShadowObse
     this.weights = new Gauge({ name: 'switchyard_traffic_weight_percent', help: "Share of the model's live traffic each version takes under the applied policy (shadows: mirror percentage, role=shadow).", labelNames: ['model', 'version', 'role'], registers });
     this.shadowRequests = new Counter({ name: 'switchyard_shadow_requests_total', help: 'Mirrored requests by outcome: agree/disagree with the primary answer, failed, or shed under load.', labelNames: ['model', 'primary_version', 'version', 'outcome'], registers });
     this.policyRevision = new Gauge({ name: 'switchyard_traffic_policy_revision', help: "Revision of the model's traffic policy this gateway applies.", labelNames: ['model'], registers });
+    this.recordsPublishedTotal = new Counter({ name: 'switchyard_records_published_total', help: 'Prediction and feedback records the monitor sink confirmed.', labelNames: ['sink'], registers });
+    this.recordsDroppedTotal = new Counter({ name: 'switchyard_records_dropped_total', help: 'Records dropped because the publisher buffer was full (monitor away or slow) or at shutdown.', labelNames: ['sink'], registers });
+    this.recordBuffer = new Gauge({ name: 'switchyard_record_buffer_records', help: 'Records waiting in the publisher buffer.', labelNames: ['sink'], registers });
     this.crashes = new Counter({ name: 'switchyard_worker_crashes_total', help: 'Worker threads that died mid-batch (their batch failed with 503 / UNAVAILABLE).', labelNames: ['model', 'version'], registers });
   }
 
@@ -93,6 +100,18 @@ export class GatewayMetrics implements GatewayEvents, PolicyObserver, ShadowObse
   /** Decrements rather than removes: during a swap two loads of one version can overlap. */
   sessionUnloaded(model: string, version: string, provider: string, instances: number): void {
     this.instances.dec({ model, version, provider }, instances);
+  }
+
+  recordsPublished(sink: string, records: number): void {
+    this.recordsPublishedTotal.inc({ sink }, records);
+  }
+
+  recordsDropped(sink: string, records: number): void {
+    this.recordsDroppedTotal.inc({ sink }, records);
+  }
+
+  bufferDepth(sink: string, records: number): void {
+    this.recordBuffer.set({ sink }, records);
   }
 
   workerCrashed(model: string, version: string): void {

@@ -45,6 +45,7 @@ export const ERROR_CODES = {
   SY_ERR_MODEL_NOT_READY: 'unavailable',
   SY_ERR_SHUTTING_DOWN: 'unavailable',
   SY_ERR_WORKER_CRASHED: 'unavailable',
+  SY_ERR_MONITOR_NOT_CONFIGURED: 'unavailable',
   SY_ERR_METHOD_NOT_ALLOWED: 'unimplemented',
   SY_ERR_MODEL_EXECUTION: 'internal',
   SY_ERR_INTERNAL: 'internal',

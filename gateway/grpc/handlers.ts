@@ -6,10 +6,11 @@ import type { handleUnaryCall, ServerUnaryCall, UntypedServiceImplementation } f
 import { asSwitchyardError } from '../../runtime/errors.js';
 import type { InferenceService, InferRequest } from '../inference/types.js';
 import { decodeInferRequest, encodeInferResponse } from './codec.js';
-import type { ModelInferRequestMessage, ModelInferResponseMessage, ModelRefMessage, RepositoryIndexRequestMessage } from './messages.js';
+import type { FeedbackRequestMessage, ModelInferRequestMessage, ModelInferResponseMessage, ModelRefMessage, RepositoryIndexRequestMessage } from './messages.js';
 import { statusOf } from './status.js';
 import type { CallContext, InferStreamCall, InferStreams, RunInfer } from './stream.js';
 import { applyRoutingHeaders, PIN_HEADER } from '../inference/routing-headers.js';
+import { parseFeedback } from '../inference/feedback.js';
 
 export function inferenceHandlers(service: InferenceService, streams: InferStreams): UntypedServiceImplementation {
   const runInfer = inferRunner(service);
@@ -26,6 +27,17 @@ export function inferenceHandlers(service: InferenceService, streams: InferStrea
     })),
     ModelInfer: unary((call: ServerUnaryCall<ModelInferRequestMessage, unknown>) => runInfer(call.request, call)),
     ModelStreamInfer: (call: InferStreamCall) => streams.serve(call, runInfer),
+  };
+}
+
+/** SendFeedback: labels for earlier requests, checked like the REST body. */
+export function feedbackHandlers(service: InferenceService): UntypedServiceImplementation {
+  return {
+    SendFeedback: unary((call: ServerUnaryCall<FeedbackRequestMessage, unknown>) => {
+      const items = parseFeedback(call.request.items.map((item) => ({ id: item.id, label: item.labels })));
+      service.feedback(call.request.model_name, items);
+      return { accepted: items.length };
+    }),
   };
 }
 

@@ -89,3 +89,9 @@ export interface RepositoryIndexRequestMessage {
   /** True: only models ready for inferencing. */
   ready: boolean;
 }
+
+/** switchyard.feedback.FeedbackRequest as loaded. */
+export interface FeedbackRequestMessage {
+  model_name: string;
+  items: Array<{ id: string; labels: number[] }>;
+}

@@ -32,9 +32,20 @@ export const LOADER_OPTIONS: Readonly<Options> = Object.freeze({
   oneofs: true,
 });
 
+export const FEEDBACK_PROTO_FILE = fileURLToPath(new URL('../../../proto/feedback.proto', import.meta.url));
+export const FEEDBACK_SERVICE_NAME = 'switchyard.feedback.Feedback';
+
 export function loadInferenceService(): ServiceDefinition {
-  const definition = loadSync(PROTO_FILE, { ...LOADER_OPTIONS })[SERVICE_NAME];
-  if (!definition) throw new Error(`${PROTO_FILE} does not define ${SERVICE_NAME}`);
+  return loadService(PROTO_FILE, SERVICE_NAME);
+}
+
+export function loadFeedbackService(): ServiceDefinition {
+  return loadService(FEEDBACK_PROTO_FILE, FEEDBACK_SERVICE_NAME);
+}
+
+function loadService(file: string, name: string): ServiceDefinition {
+  const definition = loadSync(file, { ...LOADER_OPTIONS })[name];
+  if (!definition) throw new Error(`${file} does not define ${name}`);
   // proto-loader's ServiceDefinition is grpc-js' with looser method types.
   return definition as unknown as ServiceDefinition;
 }

@@ -1,11 +1,12 @@
 /**
  * The gRPC transport: inference.GRPCInferenceService (Open Inference Protocol
- * v2) on @grpc/grpc-js, answering from the inference service.
+ * v2) and switchyard.feedback.Feedback on @grpc/grpc-js, answering from the
+ * inference service.
  */
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import type { InferenceService } from '../inference/types.js';
-import { inferenceHandlers } from './handlers.js';
-import { loadInferenceService } from './proto.js';
+import { feedbackHandlers, inferenceHandlers } from './handlers.js';
+import { loadFeedbackService, loadInferenceService } from './proto.js';
 import { InferStreams } from './stream.js';
 
 export interface GrpcTransportOptions {
@@ -28,6 +29,7 @@ export class GrpcTransport {
       'grpc.max_send_message_length': maxMessageBytes,
     });
     this.#server.addService(loadInferenceService(), inferenceHandlers(options.service, this.#streams));
+    this.#server.addService(loadFeedbackService(), feedbackHandlers(options.service));
   }
 
   /** Resolves with the bound port (the chosen one when `port` is 0). */

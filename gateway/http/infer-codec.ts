@@ -29,12 +29,7 @@ export function decodeInferBody(body: Uint8Array, headerLength: string, model: s
     if (n > body.byteLength) throw invalid('SY_ERR_INVALID_BINARY', `Inference-Header-Content-Length is ${n} but the body has only ${body.byteLength} bytes`);
     jsonEnd = n;
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(utf8.decode(body.subarray(0, jsonEnd)));
-  } catch (err) {
-    throw invalid('SY_ERR_INVALID_JSON', `request body is not valid JSON: ${(err as Error).message}`);
-  }
+  const json = parseJsonBody(body.subarray(0, jsonEnd));
   if (!isObject(json)) throw invalid('SY_ERR_INVALID_REQUEST', 'request body must be a JSON object with an "inputs" list');
   if (json.id !== undefined && typeof json.id !== 'string') throw invalid('SY_ERR_INVALID_REQUEST', '"id" must be a string');
   const parameters = parseParameters(json.parameters, 'request "parameters"');
@@ -56,6 +51,14 @@ export function decodeInferBody(body: Uint8Array, headerLength: string, model: s
       return typeof own === 'boolean' ? own : defaultBinary;
     },
   };
+}
+
+export function parseJsonBody(bytes: Uint8Array): unknown {
+  try {
+    return JSON.parse(utf8.decode(bytes));
+  } catch (err) {
+    throw invalid('SY_ERR_INVALID_JSON', `request body is not valid JSON: ${(err as Error).message}`);
+  }
 }
 
 function decodeInput(raw: unknown, index: number, binary: { bytes: Uint8Array; at: number }): InputTensor {

@@ -6,8 +6,9 @@ import { performance } from 'node:perf_hooks';
 import { asSwitchyardError, SwitchyardError } from '../../runtime/errors.js';
 import type { InferenceService } from '../inference/types.js';
 import { ANSWER_ROLE_HEADER, ANSWER_VERSION_HEADER, applyRoutingHeaders, PIN_HEADER } from '../inference/routing-headers.js';
+import { parseFeedback } from '../inference/feedback.js';
 import { readBody } from './body.js';
-import { decodeInferBody, encodeInferResponse } from './infer-codec.js';
+import { decodeInferBody, encodeInferResponse, parseJsonBody } from './infer-codec.js';
 import { send, sendError, sendJson, type Reply } from './response.js';
 import { createApp, us_listen_socket_close, us_socket_local_port, type App, type HttpRequest, type HttpResponse, type us_listen_socket } from './uws.js';
 
@@ -17,6 +18,7 @@ const ROUTES: Array<[RegExp, string]> = [
   [/^\/v2$/, 'GET'],
   [/^\/v2\/models\/[^/]+(\/versions\/[^/]+)?(\/ready)?$/, 'GET'],
   [/^\/v2\/models\/[^/]+(\/versions\/[^/]+)?\/infer$/, 'POST'],
+  [/^\/v2\/models\/[^/]+\/feedback$/, 'POST'],
   [/^\/v2\/repository\/index$/, 'GET, POST'],
 ];
 
@@ -49,6 +51,7 @@ export class HttpTransport {
     app.get('/v2/models/:model/versions/:version/ready', (res, req) => this.modelReady(res, req, true));
     app.post('/v2/models/:model/infer', (res, req) => this.infer(res, req, false));
     app.post('/v2/models/:model/versions/:version/infer', (res, req) => this.infer(res, req, true));
+    app.post('/v2/models/:model/feedback', (res, req) => this.feedback(res, req));
     app.post('/v2/repository/index', (res) => this.repositoryIndex(res));
     app.get('/v2/repository/index', (res) => this.repositoryIndex(res));
     app.any('/*', (res, req) => {
@@ -103,6 +106,32 @@ export class HttpTransport {
     res.onAborted(() => {});
     res.onData(() => {});
     sendJson(res, { aborted: false }, 200, this.options.service.repositoryIndex());
+  }
+
+  private feedback(res: HttpResponse, req: HttpRequest): void {
+    const reply: Reply = { aborted: false };
+    res.onAborted(() => (reply.aborted = true));
+    let model: string;
+    try {
+      [model] = routeParams(req, false);
+    } catch (err) {
+      return sendError(res, reply, asSwitchyardError(err));
+    }
+    readBody(
+      res,
+      req.getHeader('content-length'),
+      this.options.maxBodyBytes,
+      (body) => {
+        try {
+          const items = parseFeedback(parseJsonBody(body));
+          this.options.service.feedback(model, items);
+          sendJson(res, reply, 200, { accepted: items.length });
+        } catch (err) {
+          sendError(res, reply, asSwitchyardError(err));
+        }
+      },
+      (err) => sendError(res, reply, err),
+    );
   }
 
   private infer(res: HttpResponse, req: HttpRequest, withVersion: boolean): void {

@@ -10,6 +10,7 @@ import { asSwitchyardError, SwitchyardError } from '../../runtime/errors.js';
 import { DEFAULT_STICKY_HEADER } from '../../models/registry/traffic-policy.js';
 import type { GatewayEvents } from '../events.js';
 import type { ShadowMirror } from '../routing/shadow-mirror.js';
+import type { FeedbackItem, PredictionRecorder } from '../publishing/prediction-recorder.js';
 import type { ModelCatalog } from './model-catalog.js';
 import { selectOutputs, validateInputs } from './validate.js';
 import type { InferenceService, InferRequest, InferResponse, ModelMetadata, Protocol, RepositoryEntry, Role, ServerMetadata } from './types.js';
@@ -25,6 +26,8 @@ export class GatewayService implements InferenceService {
     private readonly shadows: ShadowMirror,
     private readonly events: GatewayEvents,
     serverVersion: string,
+    /** Absent when no monitor is configured: nothing is recorded and feedback is refused. */
+    private readonly recorder?: PredictionRecorder,
   ) {
     this.metadata = Object.freeze({ name: 'switchyard', version: serverVersion, extensions: SERVER_EXTENSIONS });
   }
@@ -96,15 +99,25 @@ export class GatewayService implements InferenceService {
         throw new SwitchyardError('SY_ERR_DEADLINE_EXCEEDED', 'request deadline had already passed when it arrived');
       }
       const outputs = await mv.infer(inputs, request.deadline);
-      this.events.requestFinished(request.protocol, request.model, version, role, 'OK', (performance.now() - started) / 1000);
+      const seconds = (performance.now() - started) / 1000;
+      this.events.requestFinished(request.protocol, request.model, version, role, 'OK', seconds);
+      this.recorder?.served(id, request.model, version, role, request.inputs, outputs, seconds, 'OK');
       const shadows = this.catalog.shadowsOf(request.model);
       if (shadows.length > 0) this.shadows.mirror(mv, shadows, request.inputs, outputs);
       return { id, model_name: request.model, model_version: version, role, outputs: selected.map((i) => outputs[i]!) };
     } catch (err) {
       const error = asSwitchyardError(err);
-      this.events.requestFinished(request.protocol, this.knownModel(request.model), version, role, error.code, (performance.now() - started) / 1000);
+      const seconds = (performance.now() - started) / 1000;
+      this.events.requestFinished(request.protocol, this.knownModel(request.model), version, role, error.code, seconds);
+      if (role !== '') this.recorder?.served(id, request.model, version, role, request.inputs, [], seconds, error.code);
       throw error;
     }
+  }
+
+  feedback(model: string, items: readonly FeedbackItem[]): void {
+    if (!this.recorder) throw new SwitchyardError('SY_ERR_MONITOR_NOT_CONFIGURED', 'this gateway sends no records to a monitor (start it with --monitor or --records-redis), so feedback has nowhere to go');
+    if (this.knownModel(model) === '') this.catalog.resolve(model);
+    this.recorder.feedback(model, items);
   }
 
   recordRefused(protocol: Protocol, model: string, error: SwitchyardError, seconds: number): void {

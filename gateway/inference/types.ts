@@ -93,6 +93,8 @@ export interface InferenceService {
   infer(request: InferRequest): Promise<InferResponse>;
   /** The header (HTTP) or metadata key (gRPC) whose value is the model's sticky key. */
   stickyHeader(model: string): string;
+  /** Forwards ground-truth labels, joined to predictions by request id, to the monitor. */
+  feedback(model: string, items: ReadonlyArray<{ id: string; labels: number[] }>): void;
   /** Counts a request the transport refused before it reached `infer` (e.g. undecodable). */
   recordRefused(protocol: Protocol, model: string, error: SwitchyardError, seconds: number): void;
 }

@@ -1,0 +1,40 @@
+/**
+ * Batches to the monitor over its RecordIngest service. Each batch is one short
+ * client-streaming call whose PublishAck confirms delivery, so a batch lost with
+ * a dying connection is retried rather than silently gone.
+ */
+import { Client, credentials, Metadata, type ServiceDefinition } from '@grpc/grpc-js';
+import { loadRecordIngestService, type RecordBatch } from '../../runtime/records.js';
+import type { RecordSink } from './record-publisher.js';
+
+const SEND_TIMEOUT_MS = 5_000;
+
+export class GrpcRecordSink implements RecordSink {
+  readonly name = 'grpc';
+  private readonly client: Client;
+  private readonly method: ServiceDefinition[string];
+
+  constructor(address: string) {
+    this.method = loadRecordIngestService().Publish!;
+    this.client = new Client(address, credentials.createInsecure(), { 'grpc.keepalive_time_ms': 30_000 });
+  }
+
+  send(batch: RecordBatch): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const call = this.client.makeClientStreamRequest(
+        this.method.path,
+        this.method.requestSerialize,
+        this.method.responseDeserialize,
+        new Metadata(),
+        { deadline: Date.now() + SEND_TIMEOUT_MS },
+        (err) => (err ? reject(err) : resolve()),
+      );
+      call.write(batch);
+      call.end();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.client.close();
+  }
+}
