@@ -12,6 +12,7 @@ import { mlpForward, type DenseLayer } from './onnx/forward.js';
 import { mlpToOnnx } from './onnx/writer.js';
 import { sha256Hex, versionDirectory, writeModelVersion, type ModelVersionFields } from './repository-writer.js';
 import { mulberry32, normalSampler } from '../runtime/random.js';
+import { buildProfile, type ReferenceProfile } from '../monitor/drift/profile.js';
 
 export { mulberry32, normalSampler };
 
@@ -164,8 +165,22 @@ export function tabularExample(): ExampleModel {
         parameters: { algorithm: 'softmax_regression', ...TRAINING, rows: data.rows, seed: TABULAR_SEED },
         metrics: { train_accuracy: score.accuracy, train_log_loss: score.logLoss },
       },
+      reference_profile: tabularProfile(data, layers),
     },
   };
+}
+
+export const TABULAR_FEATURE_NAMES = Array.from({ length: TABULAR_FEATURES }, (_, i) => `f${i}`);
+
+/** The training data's distribution per feature, and the predicted classes, for the monitor's drift tests. */
+export function tabularProfile(data: TabularDataset, layers: readonly DenseLayer[]): ReferenceProfile {
+  const columns: Record<string, Float32Array> = {};
+  TABULAR_FEATURE_NAMES.forEach((name, f) => {
+    columns[name] = Float32Array.from({ length: data.rows }, (_, r) => data.features[r * TABULAR_FEATURES + f]!);
+  });
+  const probabilities = mlpForward(layers, data.features, data.rows);
+  const prediction = Array.from({ length: data.rows }, (_, r) => String(probabilities[r * TABULAR_CLASSES + 1]! > probabilities[r * TABULAR_CLASSES]! ? 1 : 0));
+  return buildProfile(columns, { prediction, seed: TABULAR_SEED });
 }
 
 // ---- mlp -------------------------------------------------------------------
