@@ -127,7 +127,7 @@ async function followRegistry(config: Readonly<GatewayConfig>, catalog: ModelCat
   const sources: ModelSource[] = [{ close: async () => follower.close() }];
   if (config.redisUrl) {
     const subscriber = new ChangeSubscriber(config.redisUrl, (message) => void follower.apply((message as { model: ModelView }).model, 'redis'), log);
-    await subscriber.start();
+    subscriber.start();
     sources.push(subscriber);
   }
   await follower.start();

@@ -13,7 +13,8 @@ export class ChangePublisher {
   private readonly redis: Redis;
 
   constructor(url: string, private readonly log: Logger) {
-    this.redis = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false });
+    // Changes are rare: while Redis is away they wait in ioredis' queue rather than being lost.
+    this.redis = new Redis(url, { maxRetriesPerRequest: null });
     this.redis.on('error', (err: Error) => this.log.warn('redis publisher error', { error: err.message }));
   }
 
@@ -29,9 +30,9 @@ export class ChangePublisher {
 export class ChangeSubscriber {
   private readonly redis: Redis;
 
-  constructor(url: string, onMessage: (message: unknown) => void, private readonly log: Logger) {
-    this.redis = new Redis(url, { lazyConnect: true });
-    this.redis.on('error', (err: Error) => this.log.warn('redis subscriber error', { error: err.message }));
+  constructor(private readonly url: string, onMessage: (message: unknown) => void, private readonly log: Logger) {
+    this.redis = new Redis(url, { maxRetriesPerRequest: null });
+    this.redis.on('error', (err: Error) => this.log.warn('redis subscriber error; reconnecting (the registry watch stream still carries every change)', { redis: redacted(this.url), error: err.message }));
     this.redis.on('message', (_channel: string, text: string) => {
       try {
         onMessage(JSON.parse(text));
@@ -41,12 +42,23 @@ export class ChangeSubscriber {
     });
   }
 
-  async start(): Promise<void> {
-    await this.redis.connect();
-    await this.redis.subscribe(CHANGES_CHANNEL);
+  /** Never blocks start-up: the subscription is made (and remade after reconnects) whenever Redis is reachable. */
+  start(): void {
+    this.redis.subscribe(CHANGES_CHANNEL).catch((err: Error) => this.log.warn('redis subscription failed', { redis: redacted(this.url), error: err.message }));
   }
 
   async close(): Promise<void> {
     await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}
+
+/** The URL without its password, for logs. */
+function redacted(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'redis';
   }
 }

@@ -31,6 +31,7 @@ export const ERROR_CODES = {
   SY_ERR_SHA256_MISMATCH: 'invalid',
   SY_ERR_INVALID_POLICY: 'invalid',
   SY_ERR_UNAUTHENTICATED: 'unauthenticated',
+  SY_ERR_INVALID_SIGNATURE: 'unauthenticated',
   SY_ERR_FORBIDDEN: 'forbidden',
   SY_ERR_VERSION_EXISTS: 'conflict',
   SY_ERR_VERSION_ARCHIVED: 'conflict',

@@ -28,6 +28,8 @@ async function loadSession(data: SessionWorkerData): Promise<Loaded> {
         interOpNumThreads: 1,
         executionMode: 'sequential',
         graphOptimizationLevel: 'all',
+        // Run failures reach the caller as SY_ERR_MODEL_EXECUTION; ORT's own plain-text stderr lines would bypass the JSON logs.
+        logSeverityLevel: 4,
         // Spinning intra-op threads fight the other workers for the same cores.
         extra: { session: { intra_op: { allow_spinning: '0' } } },
       });

@@ -1,9 +1,12 @@
 /**
  * Picks the version that answers a request: a pinned version first, then a
  * sticky key, then a weighted random draw. Sticky keys map onto the variants'
- * cumulative weight ranges, in the policy's order: a key keeps its variant
- * while the weights are unchanged, and moving weight between neighbouring
- * variants (stable → canary) moves only keys between those two.
+ * cumulative weight ranges, laid out by ascending version whatever order or
+ * aliases the policy used: a key keeps its variant while the weights are
+ * unchanged, and moving weight between neighbouring versions (stable → canary)
+ * moves only keys between those two. (With three or more variants, moving
+ * weight between versions that are not neighbours also moves the keys of the
+ * ones between them: no history-free scheme can avoid that.)
  */
 import type { Role } from '../inference/types.js';
 import { stickyHash } from './sticky-hash.js';
@@ -36,10 +39,10 @@ export class TrafficRouter {
   private readonly bounds: number[];
 
   constructor(policy: ResolvedPolicy) {
-    this.policy = policy;
-    const total = policy.variants.reduce((n, v) => n + v.weight, 0);
+    this.policy = { ...policy, variants: byVersion(policy.variants) };
+    const total = this.policy.variants.reduce((n, v) => n + v.weight, 0);
     let acc = 0;
-    this.bounds = policy.variants.map((v) => {
+    this.bounds = this.policy.variants.map((v) => {
       acc += v.weight;
       return total === 0 ? 0 : Math.round((acc / total) * RANGE);
     });
@@ -64,4 +67,14 @@ export class TrafficRouter {
   versions(): Set<string> {
     return new Set([...this.policy.variants.map((v) => v.version), ...this.policy.shadows.map((s) => s.version)]);
   }
+}
+
+/** One entry per version (weights of entries naming the same version added), ascending. */
+function byVersion(variants: readonly RouteVariant[]): RouteVariant[] {
+  const merged = new Map<string, RouteVariant>();
+  for (const v of variants) {
+    const seen = merged.get(v.version);
+    merged.set(v.version, seen ? { ...seen, weight: seen.weight + v.weight } : { ...v });
+  }
+  return [...merged.values()].sort((a, b) => Number(a.version) - Number(b.version));
 }
