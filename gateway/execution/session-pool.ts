@@ -20,27 +20,38 @@ export interface SessionPoolOptions {
 
 const WORKER_FILE = new URL('./session-worker.js', import.meta.url).href;
 
+/** How long after a crash piscina gets to start a replacement before the pool is rebuilt. */
+const HEAL_AFTER_MS = 200;
+
 export class SessionPool {
   readonly capacity: number;
-  private readonly pool: Piscina;
+  private pool: Piscina;
   private closed = false;
 
-  constructor(options: SessionPoolOptions) {
-    const workerData: SessionWorkerData = {
-      model: options.model,
-      providers: [...options.providers],
-      intraOpThreads: options.intraOpThreads,
-      lowPriority: options.lowPriority,
-    };
+  constructor(private readonly options: SessionPoolOptions) {
     this.capacity = options.instances * options.pipelineDepth;
-    this.pool = new Piscina({
+    this.pool = this.createPool();
+  }
+
+  private createPool(): Piscina {
+    const workerData: SessionWorkerData = {
+      model: this.options.model,
+      providers: [...this.options.providers],
+      intraOpThreads: this.options.intraOpThreads,
+      lowPriority: this.options.lowPriority,
+    };
+    const pool = new Piscina({
       filename: WORKER_FILE,
       workerData,
-      minThreads: options.instances,
-      maxThreads: options.instances,
+      minThreads: this.options.instances,
+      maxThreads: this.options.instances,
       idleTimeout: Number.POSITIVE_INFINITY,
-      concurrentTasksPerWorker: options.pipelineDepth,
+      concurrentTasksPerWorker: this.options.pipelineDepth,
     });
+    // A worker that dies with no batch of its own surfaces here, not as a failed run.
+    pool.on('error', () => this.healLater(pool));
+    pool.on('workerDestroy', () => this.healLater(pool));
+    return pool;
   }
 
   /** Waits for a session to load and says which provider it runs on; throws when the model cannot load. */
@@ -53,11 +64,25 @@ export class SessionPool {
   /** Runs one packed batch. A worker that dies mid-batch fails the batch as UNAVAILABLE; piscina replaces it. */
   async run(task: RunTask): Promise<RunResult> {
     if (this.closed) throw new SwitchyardError('SY_ERR_MODEL_NOT_READY', 'model version is being unloaded');
+    const pool = this.pool;
     try {
-      return (await this.pool.run(task, { transferList: [task.buffer] })) as RunResult;
+      return (await pool.run(task, { transferList: [task.buffer] })) as RunResult;
     } catch (err) {
       throw new SwitchyardError('SY_ERR_WORKER_CRASHED', `worker thread failed while running the batch (${err instanceof Error ? err.message : String(err)}); retry the request`);
     }
+  }
+
+  /**
+   * piscina replaces a worker that dies, except one that dies while starting:
+   * then it stops spawning, and batches queued for the missing worker would
+   * wait forever. Such a pool is replaced; its queued batches fail (503, retry).
+   */
+  private healLater(pool: Piscina): void {
+    setTimeout(() => {
+      if (this.closed || pool !== this.pool || pool.threads.length >= this.options.instances) return;
+      this.pool = this.createPool();
+      void pool.destroy();
+    }, HEAL_AFTER_MS).unref();
   }
 
   /** The live worker threads, for operators' tooling and crash tests. */

@@ -137,7 +137,15 @@ export class HttpTransport {
   private infer(res: HttpResponse, req: HttpRequest, withVersion: boolean): void {
     const started = performance.now();
     const reply: Reply = { aborted: false };
-    res.onAborted(() => (reply.aborted = true));
+    let reading = false;
+    res.onAborted(() => {
+      reply.aborted = true;
+      // A client gone mid-body never reaches done/fail: release its slot here, or a drain would wait for it forever.
+      if (reading) {
+        reading = false;
+        this.end();
+      }
+    });
     let model = '';
     let version: string | undefined;
     try {
@@ -152,12 +160,17 @@ export class HttpTransport {
       stickyKey: req.getHeader(this.options.service.stickyHeader(model)),
     };
     this.begin();
+    reading = true;
     readBody(
       res,
       req.getHeader('content-length'),
       this.options.maxBodyBytes,
-      (body) => this.answer(res, reply, body, headers, model, version, started),
+      (body) => {
+        reading = false;
+        this.answer(res, reply, body, headers, model, version, started);
+      },
       (err) => {
+        reading = false;
         this.fail(res, reply, model, started, err);
         this.end();
       },
