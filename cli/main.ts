@@ -5,6 +5,7 @@ import { upCommand } from './up-command.js';
 import { examplesCommand } from './examples-command.js';
 import { driftCommand } from './drift-command.js';
 import { registryCommand } from './registry-command.js';
+import { monitorCommand } from './monitor-command.js';
 import { modelsCommand } from './operator/models-command.js';
 import { aliasCommand } from './operator/alias-command.js';
 import { trafficCommand } from './operator/traffic-command.js';
@@ -14,6 +15,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; summary
   up: { run: upCommand, summary: 'run Switchyard locally on the bundled example models (what `npm start` does)' },
   gateway: { run: gatewayCommand, summary: 'serve a model repository over HTTP and gRPC (Open Inference Protocol v2)' },
   registry: { run: registryCommand, summary: 'serve the model registry (versions, aliases, traffic policy, audit log) on port 8020' },
+  monitor: { run: monitorCommand, summary: 'the monitoring sidecar: drift and quality per model version, signed retraining webhooks (ports 8010/8011)' },
   models: { run: modelsCommand, summary: 'list, show, register or archive model versions in the registry' },
   alias: { run: aliasCommand, summary: 'set, delete or list aliases (stable, canary, ...) of a model' },
   traffic: { run: trafficCommand, summary: "show or set a model's traffic policy (weights, shadow, sticky header)" },

@@ -1,0 +1,44 @@
+/**
+ * The monitor's HTTP port (8010): GET /api/v1/status (JSON), GET /healthz, GET /metrics
+ * (Prometheus text). Rarely called, so plain node:http, away from the ingest path.
+ */
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
+
+export class StatusServer {
+  private readonly server: Server;
+
+  constructor(registry: Registry, status: () => unknown, healthy: () => boolean) {
+    this.server = createServer((req, res) => {
+      const path = (req.url ?? '/').split('?')[0];
+      if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { error: `${req.method} is not allowed: the monitor's HTTP API is read-only (GET)` });
+      if (path === '/api/v1/status') return json(res, 200, status());
+      if (path === '/healthz') return healthy() ? json(res, 200, { status: 'ok' }) : json(res, 503, { status: 'shutting down' });
+      if (path === '/metrics') {
+        registry.metrics().then(
+          (text) => res.writeHead(200, { 'Content-Type': registry.contentType }).end(text),
+          (err: Error) => json(res, 500, { error: err.message }),
+        );
+        return;
+      }
+      json(res, 404, { error: `no route ${path}: GET /api/v1/status, /healthz or /metrics` });
+    });
+  }
+
+  listen(host: string, port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => resolve((this.server.address() as AddressInfo).port));
+    });
+  }
+
+  close(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
+}
