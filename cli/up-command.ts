@@ -61,9 +61,10 @@ export async function upCommand(argv: string[]): Promise<void> {
   const supervisor = new Supervisor(log);
   onShutdownSignal(() => supervisor.stop(), log);
   await supervisor.start({ name: 'registry', args: ['registry', '--data-dir', dataDir, '--host', host], env, ready: () => answers(`${registry}/healthz`) });
+  await supervisor.start({ name: 'monitor', args: ['monitor', '--registry', registry, '--host', host], env, ready: () => answers(`http://${host}:8010/healthz`) });
   await supervisor.start({
     name: 'gateway',
-    args: ['gateway', '--registry', registry, '--host', host, ...positionals],
+    args: ['gateway', '--registry', registry, '--monitor', `${host}:8011`, '--host', host, ...positionals],
     env,
     ready: () => answers(`http://${host}:8000/v2/health/ready`),
   });
@@ -74,15 +75,17 @@ function banner(host: string, dataDir: string): string {
   const base = `http://${host}:8000`;
   return [
     '',
-    'Switchyard is up: registry, gateway (and the bundled example models tabular, mlp).',
+    'Switchyard is up: registry, monitor and gateway, serving the bundled example models tabular and mlp.',
     `  REST      ${base}/v2             (Open Inference Protocol v2)`,
     `  gRPC      ${host}:8001           (inference.GRPCInferenceService)`,
     `  metrics   http://${host}:8002/metrics`,
     `  registry  http://${host}:8020/api/v1/models   (admin token in ${join(dataDir, 'admin-token')})`,
+    `  monitor   http://${host}:8010/api/v1/status   (drift and accuracy per version; metrics on /metrics)`,
     '',
     'Try:',
     `  curl -s ${base}/v2/models/tabular/infer -H 'Content-Type: application/json' \\`,
     `    -d '{"inputs":[{"name":"features","shape":[1,8],"datatype":"FP32","data":[45.9,-0.45,3.46,-15.47,1093.28,0.58,7.46,3.83]}]}'`,
+    `  curl -s ${base}/v2/models/tabular/feedback -d '[{"id":"<id from the answer>","label":1}]'`,
     `  SWITCHYARD_TOKEN=$(cat ${join(dataDir, 'admin-token')}) npx switchyard traffic show tabular`,
     '',
     'Ctrl-C stops everything gracefully.',

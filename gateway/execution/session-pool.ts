@@ -20,12 +20,12 @@ export interface SessionPoolOptions {
 
 const WORKER_FILE = new URL('./session-worker.js', import.meta.url).href;
 
-/** How long after a crash piscina gets to start a replacement before the pool is rebuilt. */
+/** How long after a worker's death piscina gets to start a replacement by itself. */
 const HEAL_AFTER_MS = 200;
 
 export class SessionPool {
   readonly capacity: number;
-  private pool: Piscina;
+  private readonly pool: Piscina;
   private closed = false;
 
   constructor(private readonly options: SessionPoolOptions) {
@@ -64,9 +64,8 @@ export class SessionPool {
   /** Runs one packed batch. A worker that dies mid-batch fails the batch as UNAVAILABLE; piscina replaces it. */
   async run(task: RunTask): Promise<RunResult> {
     if (this.closed) throw new SwitchyardError('SY_ERR_MODEL_NOT_READY', 'model version is being unloaded');
-    const pool = this.pool;
     try {
-      return (await pool.run(task, { transferList: [task.buffer] })) as RunResult;
+      return (await this.pool.run(task, { transferList: [task.buffer] })) as RunResult;
     } catch (err) {
       throw new SwitchyardError('SY_ERR_WORKER_CRASHED', `worker thread failed while running the batch (${err instanceof Error ? err.message : String(err)}); retry the request`);
     }
@@ -74,14 +73,15 @@ export class SessionPool {
 
   /**
    * piscina replaces a worker that dies, except one that dies while starting:
-   * then it stops spawning, and batches queued for the missing worker would
-   * wait forever. Such a pool is replaced; its queued batches fail (503, retry).
+   * then it only starts a worker when a task is submitted, and batches queued
+   * for the missing worker would wait. A describe task makes it start one (a
+   * busy worker is never terminated: ORT can abort the process when a thread
+   * dies inside session.run).
    */
   private healLater(pool: Piscina): void {
     setTimeout(() => {
-      if (this.closed || pool !== this.pool || pool.threads.length >= this.options.instances) return;
-      this.pool = this.createPool();
-      void pool.destroy();
+      if (this.closed || pool.threads.length >= this.options.instances) return;
+      pool.run({ kind: 'describe' }).catch(() => {});
     }, HEAL_AFTER_MS).unref();
   }
 

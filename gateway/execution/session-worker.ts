@@ -43,6 +43,8 @@ async function loadSession(data: SessionWorkerData): Promise<Loaded> {
 }
 
 const data = workerData as SessionWorkerData;
+// ORT's own plain-text stderr lines (e.g. a provider library that cannot load) would bypass the JSON logs; failures still throw.
+ort.env.logLevel = 'fatal';
 // On Linux this lowers only this thread (and the ORT threads it starts), not the process.
 if (data.lowPriority) setPriority(19);
 const loading: Promise<Loaded> = loadSession(data);

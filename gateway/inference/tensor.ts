@@ -103,7 +103,9 @@ export function fromJsonValues(datatype: Datatype, values: readonly unknown[], t
     } else if (typeof v !== 'number') {
       throw badElement(tensorName, datatype, i, v, 'a number');
     } else if (info.bigint) {
-      if (!Number.isInteger(v)) throw badElement(tensorName, datatype, i, v, 'an integer');
+      // Beyond 2^53 JSON.parse has already lost digits; below 0 a UINT64 would wrap.
+      if (!Number.isSafeInteger(v)) throw badElement(tensorName, datatype, i, v, 'an integer within ±(2^53-1) (send larger values as binary data)');
+      if (datatype === 'UINT64' && v < 0) throw badElement(tensorName, datatype, i, v, 'a non-negative integer');
       target[i] = BigInt(v);
     } else if (datatype === 'FP32' || datatype === 'FP64') {
       target[i] = v;

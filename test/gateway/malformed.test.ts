@@ -12,6 +12,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client, credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { ERROR_CODE_METADATA_KEY } from '../../gateway/grpc/status.js';
+import { decodeInferBody } from '../../gateway/http/infer-codec.js';
+import { SwitchyardError } from '../../runtime/errors.js';
 import { loadInferenceService } from '../../gateway/grpc/proto.js';
 import { mulberry32 } from '../../models/examples.js';
 import { OnnxGraphBuilder } from '../../models/onnx/writer.js';
@@ -382,6 +384,27 @@ const GRPC_CASES: GrpcCase[] = [
     says: [/no version '9'/],
   },
 ];
+
+describe('64-bit integer JSON elements that do not fit', () => {
+  // No example model takes INT64, so these are decoded directly: the JSON codec runs before any model is involved.
+  it(
+    'are refused naming the element, never wrapped around',
+    () => {
+      for (const [datatype, value] of [
+        ['UINT64', -1],
+        ['INT64', 1e20],
+        ['UINT64', 2 ** 64],
+      ] as const) {
+        const body = new TextEncoder().encode(JSON.stringify({ inputs: [{ name: 'ids', datatype, shape: [1], data: [value] }] }));
+        assert.throws(
+          () => decodeInferBody(body, '', 'm', undefined),
+          (err: unknown) => err instanceof SwitchyardError && err.code === 'SY_ERR_INVALID_TENSOR' && /'ids'/.test(err.message) && /element 0/.test(err.message),
+          `${datatype} ${value} is accepted`,
+        );
+      }
+    },
+  );
+});
 
 describe('malformed gRPC requests: a precise status each', () => {
   for (const c of GRPC_CASES) {

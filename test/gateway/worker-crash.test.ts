@@ -24,7 +24,10 @@ import { status, type ServiceError } from '@grpc/grpc-js';
 import { ERROR_CODE_METADATA_KEY } from '../../gateway/grpc/status.js';
 import { exampleRepository, metricValue, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { InferenceClient, outputTensors, rawInferRequest } from '../helpers/grpc-client.js';
-import { assertClose, errorOf, expectedMlp, featuresBody, post, probabilitiesOf, seededRows, sleep, waitFor, type HttpAnswer } from '../helpers/infer-fixtures.js';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { BootDeathReport } from '../helpers/boot-death-scenario.js';
+import { assertClose, errorOf, expectedMlp, featuresBody, post, probabilitiesOf, seededRows, waitFor, type HttpAnswer } from '../helpers/infer-fixtures.js';
 
 const FEATURES = 256;
 const CLASSES = 16;
@@ -183,7 +186,7 @@ describe('a replacement worker that dies while it boots', () => {
   let tg: TestGateway;
 
   before(async () => {
-    // pipelineDepth 2: one wedged batch leaves a slot free, so the cleanup below can unwedge it.
+    // pipelineDepth 2: should a batch ever be stuck, a slot stays free for the cleanup request below to unwedge it, so the gateway can close.
     tg = await startTestGateway({ pipelineDepth: 2 }, repository.dir);
   });
 
@@ -220,8 +223,30 @@ describe('a replacement worker that dies while it boots', () => {
           await post(`${tg.http}/v2/models/mlp/infer`, body, {}, 30_000).catch(() => undefined);
           await answers.catch(() => undefined);
         }
-        await sleep(0);
       }
+    },
+  );
+});
+
+describe('a replacement worker that dies while it boots, next to a busy healthy worker', () => {
+  it(
+    'the recovery leaves the healthy worker alone: its batch is answered and the process does not abort',
+    async () => {
+      // In a child process: if the kill lands inside onnxruntime-node it aborts that process, not the test runner.
+      const script = fileURLToPath(new URL('../helpers/boot-death-scenario.js', import.meta.url));
+      const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 40_000);
+      const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('exit', (c, s) => resolve([c, s])));
+      clearTimeout(timer);
+      assert.deepEqual({ code, signal }, { code: 0, signal: null }, `the scenario's process ended abnormally:\n${stderr.slice(-2000)}`);
+      const report = JSON.parse(stdout.trim().split('\n').pop()!) as BootDeathReport;
+      assert.ok(report.healthyWorkerSurvived, `the healthy worker was terminated by the recovery (its request: ${JSON.stringify(report.statuses)})`);
+      assert.deepEqual(report.statuses, { 200: 1 }, 'the request on the healthy worker is answered; it was in no failed batch');
+      assert.equal(report.threadsAtEnd, 2, 'the pool is back to two workers');
     },
   );
 });

@@ -8,6 +8,11 @@ import type { SwitchyardError } from '../../../runtime/errors.js';
 
 type Req = BatchRequest<number, number>;
 
+/** Waits until the batcher has dispatched (a timer alone can fire before setImmediate on a loaded machine). */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setImmediate(resolve));
+}
+
 function recordingBatcher(options: Partial<BatcherOptions>, hold?: Promise<void>) {
   const batches: number[][] = [];
   const batcher = new DynamicBatcher<number, number>(
@@ -43,7 +48,7 @@ describe('DynamicBatcher', () => {
   });
 
   it('waits max_queue_delay for a fuller batch, flushing early at a preferred size', async () => {
-    const { batcher, batches } = recordingBatcher({ maxQueueDelayUs: 200_000, preferredBatchSizes: [3] });
+    const { batcher, batches } = recordingBatcher({ maxQueueDelayUs: 5_000_000, preferredBatchSizes: [3] });
     const first = batcher.enqueue(1, 1);
     await sleep(20);
     assert.deepEqual(batches, [], 'a lone request waits for company');
@@ -65,7 +70,7 @@ describe('DynamicBatcher', () => {
     const hold = new Promise<void>((resolve) => (release = resolve));
     const { batcher, batches } = recordingBatcher({ capacity: 1 }, hold);
     const first = batcher.enqueue(1, 1);
-    await sleep(5);
+    await until(() => batcher.inflight === 1);
     const later = [2, 3, 4].map((n) => batcher.enqueue(n, 1));
     await sleep(5);
     assert.equal(batcher.queued, 3);
@@ -79,7 +84,7 @@ describe('DynamicBatcher', () => {
     const hold = new Promise<void>((resolve) => (release = resolve));
     const { batcher } = recordingBatcher({ capacity: 1, maxQueueSize: 2 }, hold);
     const running = batcher.enqueue(1, 1);
-    await sleep(5);
+    await until(() => batcher.inflight === 1);
     const queued = [batcher.enqueue(2, 1), batcher.enqueue(3, 1)];
     await assert.rejects(batcher.enqueue(4, 1), (err: SwitchyardError) => err.code === 'SY_ERR_QUEUE_FULL');
     release();
@@ -91,7 +96,7 @@ describe('DynamicBatcher', () => {
     const hold = new Promise<void>((resolve) => (release = resolve));
     const { batcher, batches } = recordingBatcher({ capacity: 1 }, hold);
     const running = batcher.enqueue(1, 1);
-    await sleep(5);
+    await until(() => batcher.inflight === 1);
     const expiring = batcher.enqueue(2, 1, performance.now() + 10);
     const patient = batcher.enqueue(3, 1, performance.now() + 60_000);
     await sleep(30);
@@ -107,7 +112,7 @@ describe('DynamicBatcher', () => {
     const hold = new Promise<void>((resolve) => (release = resolve));
     const { batcher } = recordingBatcher({ capacity: 1, maxBatchSize: 1 }, hold);
     const accepted = [1, 2, 3].map((n) => batcher.enqueue(n, 1));
-    await sleep(5);
+    await until(() => batcher.inflight === 1);
     const stopped = batcher.stop();
     await assert.rejects(batcher.enqueue(9, 1), (err: SwitchyardError) => err.code === 'SY_ERR_SHUTTING_DOWN');
     release();
