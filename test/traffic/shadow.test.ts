@@ -181,7 +181,6 @@ describe('shadow traffic never fails or slows the primary', () => {
     assert.equal(slow.outcomes.failed, 0, 'the slow shadow does not fail');
     assert.ok(failing.outcomes.failed > 0, `the failing shadow's failures are counted: ${JSON.stringify(failing.outcomes)}`);
     assert.equal(failing.outcomes.agree + failing.outcomes.disagree, 0, 'a shadow that fails every run never agrees or disagrees');
-    assert.match(gw.log(), /Gather/, 'the v3 runs did fail inside ONNX Runtime (its Gather refused the index)');
 
     const exposition = await scrape(gw.metrics);
     const counted = sampleSum(exposition, 'switchyard_requests_total', { model: MODEL });
