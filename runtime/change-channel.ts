@@ -5,6 +5,7 @@
  */
 import { Redis } from 'ioredis';
 import type { Logger } from './log.js';
+import { redactedUrl } from './node-http.js';
 
 export const CHANGES_CHANNEL = 'switchyard:registry:changes';
 
@@ -32,7 +33,7 @@ export class ChangeSubscriber {
 
   constructor(private readonly url: string, onMessage: (message: unknown) => void, private readonly log: Logger) {
     this.redis = new Redis(url, { maxRetriesPerRequest: null });
-    this.redis.on('error', (err: Error) => this.log.warn('redis subscriber error; reconnecting (the registry watch stream still carries every change)', { redis: redacted(this.url), error: err.message }));
+    this.redis.on('error', (err: Error) => this.log.warn('redis subscriber error; reconnecting (the registry watch stream still carries every change)', { redis: redactedUrl(this.url), error: err.message }));
     this.redis.on('message', (_channel: string, text: string) => {
       try {
         onMessage(JSON.parse(text));
@@ -44,21 +45,10 @@ export class ChangeSubscriber {
 
   /** Never blocks start-up: the subscription is made (and remade after reconnects) whenever Redis is reachable. */
   start(): void {
-    this.redis.subscribe(CHANGES_CHANNEL).catch((err: Error) => this.log.warn('redis subscription failed', { redis: redacted(this.url), error: err.message }));
+    this.redis.subscribe(CHANGES_CHANNEL).catch((err: Error) => this.log.warn('redis subscription failed', { redis: redactedUrl(this.url), error: err.message }));
   }
 
   async close(): Promise<void> {
     await this.redis.quit().catch(() => this.redis.disconnect());
-  }
-}
-
-/** The URL without its password, for logs. */
-function redacted(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return 'redis';
   }
 }

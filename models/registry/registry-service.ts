@@ -5,7 +5,7 @@
  * watch streams, waits for requests in flight and queued writes, then closes.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listen } from '../../runtime/node-http.js';
 import { Registry } from 'prom-client';
 import { createLogger, type Logger } from '../../runtime/log.js';
 import { registryRoutes, type Handler } from './api.js';
@@ -50,10 +50,7 @@ export class RegistryService {
     const router = registryRoutes({ store, watch, metrics, maxUploadBytes: config.maxUploadBytes, maxJsonBytes: config.maxJsonBytes });
     let service: RegistryService | undefined;
     const server = createServer((req, res) => service!.handle(req, res, router, auth, events));
-    const port = await new Promise<number>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(config.port, config.host, () => resolve((server.address() as AddressInfo).port));
-    });
+    const port = await listen(server, config.host, config.port);
     service = new RegistryService(config, store, port, server, watch, publisher, log);
     log.info('registry ready', { host: config.host, port, dataDir: config.dataDir, models: store.listModels().length, seq: store.seq, problems: store.problems.length });
     return service;

@@ -16,6 +16,7 @@ import type { Logger } from '../../runtime/log.js';
 import { decodeRecordBatch, RECORD_STREAM_FIELD } from '../../runtime/records.js';
 import type { RedisIngestConfig } from '../config.js';
 import type { IngestEvents, RecordSink } from './record-sink.js';
+import { redactedUrl } from '../../runtime/node-http.js';
 
 type StreamEntry = [id: Buffer, fields: Buffer[] | null];
 
@@ -137,17 +138,6 @@ export class RedisStreamIngest {
       }
     }
     if (ids.length > 0) await this.redis.callBuffer('XACK', this.config.stream, this.config.group, ...ids);
-  }
-}
-
-/** The URL without its password, for messages. */
-function redactedUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return 'the configured URL';
   }
 }
 

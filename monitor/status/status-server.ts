@@ -3,8 +3,8 @@
  * (Prometheus text). Rarely called, so plain node:http, away from the ingest path.
  */
 import { createServer, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { closeNow, listen } from '../../runtime/node-http.js';
 
 export class StatusServer {
   private readonly server: Server;
@@ -27,15 +27,11 @@ export class StatusServer {
   }
 
   listen(host: string, port: number): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => resolve((this.server.address() as AddressInfo).port));
-    });
+    return listen(this.server, host, port);
   }
 
   close(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    return closeNow(this.server);
   }
 }
 
