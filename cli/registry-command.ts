@@ -1,7 +1,8 @@
 /** `switchyard registry`: serve the model registry (filesystem store + admin API) until SIGTERM/SIGINT, then drain and exit 0. */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { Registry } from 'prom-client';
+import { collectProcessMetrics } from '../runtime/process-metrics.js';
 import { tokenConfigFromEnv } from '../models/registry/auth.js';
 import { REGISTRY_DEFAULTS } from '../models/registry/config.js';
 import { RegistryService } from '../models/registry/registry-service.js';
@@ -52,7 +53,7 @@ export async function registryCommand(argv: string[]): Promise<void> {
   };
   const log = createLogger({ component: 'registry' });
   const metrics = new Registry();
-  collectDefaultMetrics({ register: metrics });
+  collectProcessMetrics(metrics);
   const service = await RegistryService.start(
     {
       dataDir: resolve(values['data-dir']),

@@ -4,7 +4,8 @@
  * service, HTTP and gRPC transports, /metrics. `start` brings them up in that
  * order; `close` drains them in reverse.
  */
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { Registry } from 'prom-client';
+import { collectProcessMetrics } from '../runtime/process-metrics.js';
 import type { ModelView } from '../models/registry/views.js';
 import { ChangeSubscriber } from '../runtime/change-channel.js';
 import { createLogger, type Logger } from '../runtime/log.js';
@@ -57,7 +58,7 @@ export class Gateway {
   static async start(input: Partial<GatewayConfig>, log: Logger = createLogger({ component: 'gateway' })): Promise<Gateway> {
     const config = gatewayConfig(input);
     const registry = new Registry();
-    collectDefaultMetrics({ register: registry });
+    collectProcessMetrics(registry);
     const events = new GatewayMetrics(registry);
     const createVersion = ({ manifest, model }: LoadedVersion, lowPriority: boolean): ModelVersion =>
       new ModelVersion({ manifest: applyOverrides(manifest, config.overrides), model, pipelineDepth: config.pipelineDepth, lowPriority, events, log });

@@ -5,7 +5,8 @@
  * that order; `close` stops the ingest first, lets records in hand be processed, evaluates once
  * more, drains webhook deliveries, and closes the HTTP port last.
  */
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { Registry } from 'prom-client';
+import { collectProcessMetrics } from '../runtime/process-metrics.js';
 import { createLogger, type Logger } from '../runtime/log.js';
 import { monitorConfig, type MonitorConfig, type MonitorConfigInput } from './config.js';
 import { WindowEvaluator } from './evaluation/window-evaluator.js';
@@ -59,7 +60,7 @@ export class Monitor {
   static async start(input: MonitorConfigInput = {}, log: Logger = createLogger({ component: 'monitor' })): Promise<Monitor> {
     const config = monitorConfig(input);
     const registry = new Registry();
-    collectDefaultMetrics({ register: registry });
+    collectProcessMetrics(registry);
     const events = new MonitorEventMetrics(registry);
     const source: ProfileSource | undefined = config.registryUrl
       ? new RegistryProfileSource(config.registryUrl, config.registryToken)

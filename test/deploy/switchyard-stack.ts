@@ -7,7 +7,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { Registry } from 'prom-client';
+import { collectProcessMetrics } from '../../runtime/process-metrics.js';
 import { RegistryService } from '../../models/registry/registry-service.js';
 import { createLogger } from '../../runtime/log.js';
 import { exampleRepository, startTestGateway, type TestGateway } from '../helpers/gateway.js';
@@ -28,7 +29,7 @@ export async function startSwitchyardStack(): Promise<SwitchyardStack> {
   const monitor = await startTestMonitor({ repository: repo.dir, drift: { countRows: 50 }, quality: { countRows: 20 }, evaluateIntervalMs: 250 });
   const gateway = await startTestGateway({ monitorAddress: monitor.grpc }, repo.dir);
   const metrics = new Registry();
-  collectDefaultMetrics({ register: metrics });
+  collectProcessMetrics(metrics);
   const registry = await RegistryService.start({ dataDir, host: '127.0.0.1', port: 0 }, createLogger({ component: 'registry' }, 'error'), metrics);
   return {
     gateway,
