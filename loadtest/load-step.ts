@@ -5,7 +5,8 @@
  * crosses from the client process to the benchmark, and what is written to
  * the results JSON.
  */
-import { runClosedLoop } from './closed-loop.js';
+import { runClosedLoop, type ClosedLoopResult } from './closed-loop.js';
+import { runOpenLoop } from './open-loop.js';
 import { batchStats, scrapeBatchCounters, type BatchStats, type GatewayCounters } from './gateway-metrics.js';
 import { encodeHistogram, summarize, type LatencySummary } from './hdr.js';
 import { buildPayload, type PayloadSpec } from './payload.js';
@@ -21,13 +22,26 @@ export interface LoadStep {
   connections?: number;
   warmupMs: number;
   durationMs: number;
+  /** Open loop: requests per second on a fixed schedule (then `concurrency` is ignored). Absent: closed loop. */
+  rate?: number;
+  /** Open loop: cap on requests outstanding, overflow counted as `client_overflow` (default 1024). */
+  maxInflight?: number;
   /** The server process, to read its CPU and batch counters at the window's edges. */
   server?: { pid: number; metricsUrl?: string; model: string };
 }
 
 export interface LoadStepResult {
   target: TargetName;
+  mode: 'closed' | 'open';
+  /** Closed loop: requests in flight. Open loop: peak requests outstanding. */
   concurrency: number;
+  /** Open loop: scheduled requests per second, and how many were scheduled in the window. */
+  rate?: number;
+  scheduled?: number;
+  /** Open loop: latency of the error answers (e.g. 429s), scheduled send → answer. */
+  errorLatency?: LatencySummary;
+  /** Open loop: largest client-side delay of a send behind its schedule, ms (counted in latency). */
+  maxSendLagMs?: number;
   connections: number;
   requests: number;
   errors: Record<string, number>;
@@ -63,23 +77,22 @@ export async function runLoadStep(step: LoadStep): Promise<LoadStepResult> {
   let machineAfter: MachineSample | undefined;
   let countersBefore: Promise<GatewayCounters | undefined> = Promise.resolve(undefined);
   let countersAfter: Promise<GatewayCounters | undefined> = Promise.resolve(undefined);
-  const result = await runClosedLoop({
-    client,
-    concurrency: step.concurrency,
-    connections: step.connections,
-    warmupMs: step.warmupMs,
-    durationMs: step.durationMs,
-    rowsPerRequest: step.payload.rows,
-    onWindow: (edge) => {
-      if (edge === 'start') machineBefore = sampleMachine();
-      else machineAfter = sampleMachine();
-      if (!server) return;
-      const cpu = sampleCpu(server.pid);
-      const counters = server.metricsUrl ? scrapeBatchCounters(server.metricsUrl, server.model) : Promise.resolve(undefined);
-      if (edge === 'start') [cpuBefore, countersBefore] = [cpu, counters];
-      else [cpuAfter, countersAfter] = [cpu, counters];
-    },
-  });
+  const onWindow = (edge: 'start' | 'end'): void => {
+    if (edge === 'start') machineBefore = sampleMachine();
+    else machineAfter = sampleMachine();
+    if (!server) return;
+    const cpu = sampleCpu(server.pid);
+    const counters = server.metricsUrl ? scrapeBatchCounters(server.metricsUrl, server.model) : Promise.resolve(undefined);
+    if (edge === 'start') [cpuBefore, countersBefore] = [cpu, counters];
+    else [cpuAfter, countersAfter] = [cpu, counters];
+  };
+  const common = { client, warmupMs: step.warmupMs, durationMs: step.durationMs, rowsPerRequest: step.payload.rows, onWindow };
+  let open: Awaited<ReturnType<typeof runOpenLoop>> | undefined;
+  let result: Omit<ClosedLoopResult, 'concurrency' | 'connections'> & { concurrency: number; connections: number };
+  if (step.rate !== undefined) {
+    open = await runOpenLoop({ ...common, rate: step.rate, maxInflight: step.maxInflight ?? 1024 });
+    result = { ...open, concurrency: open.peakInflight };
+  } else result = await runClosedLoop({ ...common, concurrency: step.concurrency, connections: step.connections });
   const cpu: CpuDelta | undefined = server ? cpuDelta(cpuBefore, cpuAfter, server.pid) : undefined;
   const batch = batchStats(await countersBefore, await countersAfter, result.seconds);
   const machineBusy = machineBefore && machineAfter ? machineAfter.busySeconds - machineBefore.busySeconds : undefined;
@@ -88,7 +101,9 @@ export async function runLoadStep(step: LoadStep): Promise<LoadStepResult> {
   const perRequestUs = (seconds: number): number => (result.requests > 0 ? Math.round((seconds / result.requests) * 1e7) / 10 : 0);
   return {
     target: step.target,
+    mode: open ? 'open' : 'closed',
     concurrency: result.concurrency,
+    ...(open && { rate: open.rate, scheduled: open.scheduled, errorLatency: summarize(open.errorHistogram), maxSendLagMs: open.maxSendLagMs }),
     connections: result.connections,
     requests: result.requests,
     errors: result.errors,
