@@ -16,7 +16,12 @@ export class GrpcRecordSink implements RecordSink {
 
   constructor(address: string) {
     this.method = loadRecordIngestService().Publish!;
-    this.client = new Client(address, credentials.createInsecure(), { 'grpc.keepalive_time_ms': 30_000 });
+    // grpc-js waits up to 120 s between reconnects by default; a returning monitor should get records within seconds.
+    this.client = new Client(address, credentials.createInsecure(), {
+      'grpc.keepalive_time_ms': 30_000,
+      'grpc.initial_reconnect_backoff_ms': 200,
+      'grpc.max_reconnect_backoff_ms': 2_000,
+    });
   }
 
   send(batch: RecordBatch): Promise<void> {

@@ -38,7 +38,7 @@ export const PUBLISHER_DEFAULTS: Readonly<PublisherOptions> = Object.freeze({
   maxBatchRecords: 512,
   flushIntervalMs: 50,
   minRetryMs: 100,
-  maxRetryMs: 5_000,
+  maxRetryMs: 2_000,
 });
 
 type Item = { kind: 'prediction'; record: PredictionRecord } | { kind: 'feedback'; record: FeedbackRecord };
@@ -95,7 +95,9 @@ export class RecordPublisher {
     if (this.sending || this.buffer.length === 0) return;
     this.sending = true;
     try {
-      while (this.buffer.length > 0) await this.sendOnce();
+      // Full batches go at once; a partial one waits for the next tick of the flush timer.
+      do await this.sendOnce();
+      while (this.buffer.length >= this.options.maxBatchRecords);
       this.retryMs = this.options.minRetryMs;
     } catch (err) {
       this.log.warn('record sink unavailable; keeping records and retrying', { sink: this.sink.name, buffered: this.buffer.length, retry_ms: this.retryMs, error: (err as Error).message });
@@ -118,5 +120,6 @@ export class RecordPublisher {
     await this.sink.send(batch);
     this.buffer.splice(0, items.length);
     this.observer.recordsPublished(this.sink.name, items.length);
+    this.observer.bufferDepth(this.sink.name, this.buffer.length);
   }
 }

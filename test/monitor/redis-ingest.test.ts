@@ -28,7 +28,10 @@ describe('Redis Streams ingest', () => {
     if (!(await requireRedis(t))) return;
     const stream = `switchyard:test:records:${process.pid}:${Date.now()}`;
     const producer = new Redis(REDIS_URL, { protocol: 2 });
+    let m: Awaited<ReturnType<typeof startTestMonitor>> | undefined;
+    // One hook, in this order: a monitor still running would recreate the deleted stream.
     t.after(async () => {
+      await m?.stop();
       await producer.del(stream);
       await producer.quit();
     });
@@ -40,8 +43,7 @@ describe('Redis Streams ingest', () => {
     assert.equal(taken[0]![1].length, 3);
     await xadd(producer, stream, Uint8Array.of(0xff, 0xff, 0xff)); // not a RecordBatch
 
-    const m = await startTestMonitor({ grpcPort: null, redis: { url: REDIS_URL, stream, group: GROUP, consumer: 'live', blockMs: 100, claimIdleMs: 300, claimIntervalMs: 100 } });
-    t.after(() => m.stop());
+    m = await startTestMonitor({ grpcPort: null, redis: { url: REDIS_URL, stream, group: GROUP, consumer: 'live', blockMs: 100, claimIdleMs: 300, claimIntervalMs: 100 } });
 
     const predictions = (): number | undefined => m.monitor.status().models.churn?.versions['1']?.samples.predictions;
     await eventually('all 60 predictions', () => (predictions() === 60 ? true : undefined));

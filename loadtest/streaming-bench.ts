@@ -1,0 +1,390 @@
+/**
+ * `npm run bench:streaming`: what streaming prediction records costs the gateway. Three
+ * `switchyard gateway` child processes on the same example repository, driven in turn by the
+ * same closed-loop client process (same target, concurrency and window):
+ *  - off: no records;
+ *  - sink: `--monitor` to an ack-only RecordIngest endpoint in this process — the gateway's own
+ *    cost of recording, batching, encoding and sending, the monitor's work being elsewhere (a
+ *    sidecar with its own CPU);
+ *  - monitor: `--monitor` to a real `switchyard monitor` child (drift profiles from the same
+ *    repository) on the same machine — what a small box pays for both.
+ * Each round runs the three in a rotated order so a drift in the machine's load falls on all;
+ * after a streaming side, the next measurement waits until its backlog reached the sink. Per
+ * model: rows/s and p50/p99 (every round's HDR histogram merged), the cost against off (median
+ * over rounds of the same round's ratio), the gateway's CPU per request, the monitor's CPU, and
+ * whether every record arrived. A markdown table on stdout (progress on stderr), everything in
+ * loadtest/results/streaming-latest.json. Bounded: the run stops itself.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { Server, ServerCredentials, type ServerReadableStream, type ServiceDefinition, type sendUnaryData } from '@grpc/grpc-js';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { MLP_WIDTHS, TABULAR_FEATURES, writeExampleRepository } from '../models/examples.js';
+import { ClientProcess } from './client-process.js';
+import { gatewayArgs } from './gateway-process.js';
+import { decodeHistogram, mergeHistograms, summarize, type LatencySummary } from './hdr.js';
+import type { LoadStepResult } from './load-step.js';
+import type { PayloadSpec } from './payload.js';
+import { sampleCpu } from './proc-cpu.js';
+import { waitForQuiet } from './quiet.js';
+import { spawnNode, stopAllChildren, stopChild } from './spawn-node.js';
+import { isTargetName, type TargetName } from './targets.js';
+import { loadRecordIngestService } from '../runtime/records.js';
+
+const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+const DEFAULT_OUT = fileURLToPath(new URL('../../loadtest/results/streaming-latest.json', import.meta.url));
+const PAYLOADS: Record<string, PayloadSpec> = {
+  tabular: { model: 'tabular', input: 'features', output: 'probabilities', rows: 1, width: TABULAR_FEATURES, seed: 7 },
+  mlp: { model: 'mlp', input: 'features', output: 'probabilities', rows: 1, width: MLP_WIDTHS[0]!, seed: 7 },
+};
+const HELP = `usage: npm run bench:streaming -- [options]
+  --models LIST        tabular,mlp (default both)
+  --target NAME        http-binary | http-json | grpc (default http-binary)
+  --concurrency N      requests in flight (default 32)
+  --rounds N           rounds of off / sink / monitor per model, order rotated (default 3)
+  --warmup-ms N        per measurement, not measured (default 500)
+  --duration-ms N      measured window per measurement (default 2500)
+  --out FILE           results JSON (default loadtest/results/streaming-latest.json)
+  --time-limit-s N     hard stop for the whole run (default 118)
+`;
+
+/** Longest wait after a streaming side's measurement for the gateway to hand its backlog over. */
+const DRAIN_LIMIT_MS = 8_000;
+
+const progress = (msg: string): void => void process.stderr.write(`[bench:streaming] ${msg}\n`);
+
+interface Options {
+  models: string[];
+  target: TargetName;
+  concurrency: number;
+  rounds: number;
+  warmupMs: number;
+  durationMs: number;
+  out: string;
+  timeLimitS: number;
+}
+
+function parseOptions(argv: string[]): Options | 'help' {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      models: { type: 'string', default: 'tabular,mlp' },
+      target: { type: 'string', default: 'http-binary' },
+      concurrency: { type: 'string', default: '32' },
+      rounds: { type: 'string', default: '3' },
+      'warmup-ms': { type: 'string', default: '500' },
+      'duration-ms': { type: 'string', default: '2500' },
+      out: { type: 'string', default: DEFAULT_OUT },
+      'time-limit-s': { type: 'string', default: '118' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return 'help';
+  const int = (key: 'concurrency' | 'rounds' | 'warmup-ms' | 'duration-ms' | 'time-limit-s', min: number): number => {
+    const n = Number(values[key]);
+    if (!Number.isInteger(n) || n < min) throw new Error(`--${key} must be an integer >= ${min}, got '${values[key]}'`);
+    return n;
+  };
+  const models = values.models!.split(',').map((m) => m.trim());
+  for (const m of models) if (!PAYLOADS[m]) throw new Error(`--models: unknown model '${m}'; choose from ${Object.keys(PAYLOADS).join(', ')}`);
+  if (!isTargetName(values.target!) || !['http-binary', 'http-json', 'grpc'].includes(values.target!)) throw new Error(`--target must be http-binary, http-json or grpc, got '${values.target}'`);
+  return {
+    models, target: values.target, concurrency: int('concurrency', 1), rounds: int('rounds', 1), warmupMs: int('warmup-ms', 0),
+    durationMs: int('duration-ms', 500), out: values.out!, timeLimitS: int('time-limit-s', 10),
+  };
+}
+
+/** A `switchyard` child process, ready once its "<what> ready" JSON log line came (the ports are read from it). */
+interface Served {
+  child: ChildProcess;
+  ready: Record<string, unknown>;
+}
+
+function startCli(args: string[], what: 'gateway' | 'monitor'): Promise<Served> {
+  const child = spawnNode(CLI, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, SWITCHYARD_LOG_LEVEL: 'info' } });
+  const log: string[] = [];
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} not ready after 30 s:\n${log.join('\n')}`)), 30_000);
+    child.once('exit', (code, signal) => reject(new Error(`${what} exited (${signal ?? code}):\n${log.join('\n')}`)));
+    let partial = '';
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (chunk: string) => {
+      const lines = (partial + chunk).split('\n');
+      partial = lines.pop()!;
+      for (const line of lines) {
+        log.push(line);
+        if (log.length > 30) log.shift();
+        if (!line.includes(`"${what} ready"`)) continue;
+        clearTimeout(timer);
+        resolve({ child, ready: JSON.parse(line) as Record<string, unknown> });
+      }
+    });
+  });
+}
+
+async function scrape(url: string, name: string, labels: Record<string, string> = {}): Promise<number> {
+  return sumSeries(await (await fetch(url)).text(), name, labels);
+}
+
+function sumSeries(text: string, name: string, labels: Record<string, string>): number {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
+}
+
+const MODES = ['off', 'sink', 'monitor'] as const;
+type Mode = (typeof MODES)[number];
+const MODE_LABEL: Record<Mode, string> = { off: 'off', sink: 'on, ack-only sink', monitor: 'on, monitor on this box' };
+
+/** One measurement: the client's step, and what the monitor did meanwhile. */
+interface Measured {
+  mode: Mode;
+  step: LoadStepResult;
+  /** Monitor CPU during the step, cores. */
+  monitorCores: number;
+  /** How long the gateway took after the step to hand its backlog over (0 for "off"). */
+  drainMs: number;
+}
+
+interface Side {
+  rowsPerSecond: number;
+  /** Median over rounds of 1 - rows/s / off's rows/s in the same round, %; 0 for off. */
+  costPercent: number;
+  latency: LatencySummary;
+  /** rows/s of each round, in order. */
+  rounds: number[];
+  errors: number;
+  /** Gateway CPU per successful request, all threads / the event loop alone, µs. */
+  gatewayCpuUsPerRequest: number;
+  gatewayMainUsPerRequest: number;
+  /** Cores used by processes other than the client, the gateway and the monitor: noise. */
+  otherCores: number;
+  maxDrainMs: number;
+}
+
+interface ModelResult {
+  model: string;
+  sides: Record<Mode, Side>;
+  monitor: { cores: number; usPerRecord: number };
+  /** Per streaming gateway: records of the requests served in this model's run. */
+  records: Record<'sink' | 'monitor', { served: number; published: number; dropped: number; received: number }>;
+}
+
+const round1 = (x: number): number => Math.round(x * 10) / 10;
+const round2 = (x: number): number => Math.round(x * 100) / 100;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function side(measured: Measured[], off: Measured[]): Side {
+  const steps = measured.map((m) => m.step);
+  const requests = steps.reduce((n, s) => n + s.requests, 0);
+  const seconds = steps.reduce((n, s) => n + s.seconds, 0);
+  const cpu = (f: (c: NonNullable<LoadStepResult['serverCpu']>) => number): number => steps.reduce((n, s) => n + (s.serverCpu ? f(s.serverCpu) * s.seconds : 0), 0);
+  return {
+    rowsPerSecond: Math.round(requests / seconds),
+    costPercent: round1(median(steps.map((s, i) => 1 - s.rowsPerSecond / off[i]!.step.rowsPerSecond)) * 100),
+    latency: summarize(mergeHistograms(steps.map((s) => decodeHistogram(s.histogram)))),
+    rounds: steps.map((s) => Math.round(s.rowsPerSecond)),
+    errors: steps.reduce((n, s) => n + Object.values(s.errors).reduce((a, b) => a + b, 0), 0),
+    gatewayCpuUsPerRequest: round1((cpu((c) => c.main + c.other) / requests) * 1e6),
+    gatewayMainUsPerRequest: round1((cpu((c) => c.main) / requests) * 1e6),
+    otherCores: round2(measured.reduce((n, m) => n + Math.max(0, (m.step.backgroundCores ?? 0) - m.monitorCores), 0) / measured.length),
+    maxDrainMs: Math.max(...measured.map((m) => m.drainMs)),
+  };
+}
+
+function render(o: Options, results: ModelResult[]): string {
+  const lines = [
+    `## bench:streaming — gateway throughput with prediction records streamed (on) vs not (off)`,
+    '',
+    `${o.target}, single-row requests, closed loop at concurrency ${o.concurrency}; ${o.rounds} rounds × (${o.warmupMs} ms warm-up + ${o.durationMs} ms measured) per side, ` +
+      `side order rotated each round; machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, shared by gateway, client and (monitor side) monitor`,
+    '',
+    '| model | records | rows/s | cost | p50 µs | p99 µs | gateway CPU µs/req (event loop) | rows/s per round | other procs, cores |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |',
+  ];
+  for (const r of results) {
+    for (const mode of MODES) {
+      const s = r.sides[mode];
+      const cost = mode === 'off' ? '—' : `**${s.costPercent.toFixed(1)} %**`;
+      lines.push(`| ${r.model} | ${MODE_LABEL[mode]} | ${s.rowsPerSecond} | ${cost} | ${s.latency.p50Us} | ${s.latency.p99Us} | ${s.gatewayCpuUsPerRequest} (${s.gatewayMainUsPerRequest}) | ${s.rounds.join(' / ')} | ${s.otherCores} |`);
+    }
+  }
+  lines.push('', 'cost: median over the rounds of 1 − rows/s ÷ off rows/s of the same round. Target: ≤ 5 %. The ack-only sink runs in the benchmark process: its CPU is under other procs.');
+  for (const r of results) {
+    const rec = (m: 'sink' | 'monitor'): string => {
+      const c = r.records[m];
+      return `${c.served} served / ${c.published} published / ${c.dropped} dropped${m === 'monitor' ? ` / ${c.received} received by the monitor` : ''}`;
+    };
+    lines.push(
+      `- ${r.model}: records, sink side ${rec('sink')}; monitor side ${rec('monitor')} (backlog handed over ≤ ${r.sides.monitor.maxDrainMs} ms after a round); ` +
+        `monitor ${r.monitor.cores} cores while loaded, ${r.monitor.usPerRecord} µs CPU per record; errors ${MODES.map((m) => `${m} ${r.sides[m].errors}`).join(', ')}`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** A RecordIngest endpoint that acknowledges every batch without decoding it. */
+async function startAckSink(): Promise<{ address: string; close(): void }> {
+  const server = new Server({ 'grpc.max_receive_message_length': 64 * 1024 * 1024 });
+  const definition = loadRecordIngestService();
+  server.addService({ Publish: { ...definition.Publish!, requestDeserialize: (bytes: Buffer) => bytes } } as ServiceDefinition, {
+    Publish: (call: ServerReadableStream<Buffer, { records: number }>, done: sendUnaryData<{ records: number }>) => {
+      call.on('data', () => {});
+      call.on('end', () => done(null, { records: 0 }));
+    },
+  });
+  const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
+  return { address: `127.0.0.1:${port}`, close: () => server.forceShutdown() };
+}
+
+async function main(): Promise<void> {
+  const parsed = parseOptions(process.argv.slice(2));
+  if (parsed === 'help') return void process.stdout.write(HELP);
+  const o = parsed;
+  const planned = (o.models.length * (MODES.length * o.rounds * (o.warmupMs + o.durationMs + 500) + o.rounds * 4_000 + 2_500)) / 1000 + 8;
+  if (planned > o.timeLimitS) throw new Error(`planned run of ~${Math.round(planned)} s exceeds --time-limit-s ${o.timeLimitS}; fewer rounds or a shorter --duration-ms`);
+  progress(`planned ~${Math.round(planned)} s (hard limit ${o.timeLimitS} s)`);
+  const watchdog = setTimeout(() => {
+    progress(`time limit of ${o.timeLimitS} s reached: stopping`);
+    void stopAllChildren().finally(() => process.exit(2));
+  }, o.timeLimitS * 1000);
+  watchdog.unref();
+
+  const temp = await mkdtemp(join(tmpdir(), 'switchyard-streaming-bench-'));
+  const repository = join(temp, 'models');
+  const children: ChildProcess[] = [];
+  let client: ClientProcess | undefined;
+  const sink = await startAckSink();
+  try {
+    await writeExampleRepository(repository);
+    const monitor = await startCli(['monitor', '--host', '127.0.0.1', '--http-port', '0', '--grpc-port', '0', '--no-default-policy', '-r', repository], 'monitor');
+    children.push(monitor.child);
+    const monitorPid = monitor.child.pid!;
+    const monitorAddress = `127.0.0.1:${monitor.ready.grpc as number}`;
+    const monitorMetrics = `http://127.0.0.1:${monitor.ready.http as number}/metrics`;
+    const target: Record<Mode, string[]> = { off: [], sink: ['--monitor', sink.address], monitor: ['--monitor', monitorAddress] };
+    const gateways = {} as Record<Mode, { pid: number; http: number; grpc: number; metrics: string }>;
+    for (const mode of MODES) {
+      const served = await startCli([...gatewayArgs(repository, {}), ...target[mode]], 'gateway');
+      children.push(served.child);
+      gateways[mode] = { pid: served.child.pid!, http: served.ready.http as number, grpc: served.ready.grpc as number, metrics: `http://127.0.0.1:${served.ready.metrics as number}/metrics` };
+    }
+    client = ClientProcess.start(undefined);
+    const endpoints = (mode: Mode) => ({ host: '127.0.0.1', httpPort: gateways[mode].http, grpcPort: gateways[mode].grpc });
+    const pids = [monitorPid, ...MODES.map((m) => gateways[m].pid), client.pid ?? 0];
+    progress(`gateways: ${MODES.map((m) => `${m} pid ${gateways[m].pid}`).join(', ')}; ack-only sink ${sink.address}; monitor ${monitorAddress} pid ${monitorPid}; client pid ${client.pid}`);
+    const monitorCpu = (): number => {
+      const c = sampleCpu(monitorPid);
+      return c ? c.mainSeconds + c.otherSeconds : 0;
+    };
+    const counters = async (mode: 'sink' | 'monitor', model: string) => {
+      const text = await (await fetch(gateways[mode].metrics)).text();
+      return {
+        served: sumSeries(text, 'switchyard_requests_total', { model, status: 'OK' }),
+        published: sumSeries(text, 'switchyard_records_published_total', {}),
+        dropped: sumSeries(text, 'switchyard_records_dropped_total', {}),
+        received: mode === 'monitor' ? await scrape(monitorMetrics, 'switchyard_monitor_records_total', { kind: 'prediction' }) : 0,
+      };
+    };
+    /**
+     * Waits (bounded) until the gateway has handed every record over (published + dropped =
+     * requests served; the buffer gauge is not used: it is only refreshed when the publisher's
+     * send loop goes idle); ms waited.
+     */
+    const drain = async (mode: Mode): Promise<number> => {
+      const started = Date.now();
+      if (mode === 'off') return 0;
+      const pending = async (): Promise<number> => {
+        const text = await (await fetch(gateways[mode].metrics)).text();
+        return sumSeries(text, 'switchyard_requests_total', { status: 'OK' }) - sumSeries(text, 'switchyard_records_published_total', {}) - sumSeries(text, 'switchyard_records_dropped_total', {});
+      };
+      while (Date.now() - started < DRAIN_LIMIT_MS && (await pending()) > 0) await new Promise((r) => setTimeout(r, 50));
+      return Date.now() - started;
+    };
+
+    const results: ModelResult[] = [];
+    const measurements: Array<Measured & { model: string }> = [];
+    for (const model of o.models) {
+      const payload = PAYLOADS[model]!;
+      const before = { sink: await counters('sink', model), monitor: await counters('monitor', model) };
+      for (const mode of MODES) {
+        // steady state first (JIT, heaps, ORT session warm), not measured
+        await client.run({ target: o.target, endpoints: endpoints(mode), payload, concurrency: o.concurrency, warmupMs: 800, durationMs: 100 });
+        await drain(mode);
+      }
+      const measured: Measured[] = [];
+      let monitorSeconds = 0;
+      let loadedSeconds = 0;
+      for (let round = 0; round < o.rounds; round++) {
+        const order = MODES.map((_, i) => MODES[(i + round) % MODES.length]!);
+        for (const mode of order) {
+          await waitForQuiet({ maxWaitMs: 800, thresholdCores: 0.3, ownPids: pids, windowMs: 250 });
+          const cpu0 = monitorCpu();
+          const t0 = Date.now();
+          const step = await client.run({
+            target: o.target, endpoints: endpoints(mode), payload, concurrency: o.concurrency, warmupMs: o.warmupMs, durationMs: o.durationMs,
+            server: { pid: gateways[mode].pid, metricsUrl: gateways[mode].metrics, model },
+          });
+          const monitorCores = (monitorCpu() - cpu0) / ((Date.now() - t0) / 1000);
+          const drainMs = await drain(mode);
+          if (mode === 'monitor') {
+            monitorSeconds += monitorCpu() - cpu0;
+            loadedSeconds += (Date.now() - t0) / 1000;
+          }
+          measured.push({ mode, step, monitorCores, drainMs });
+          progress(
+            `${model} round ${round + 1} ${mode.padEnd(7)}: ${Math.round(step.rowsPerSecond)} rows/s, p50 ${step.latency.p50Us} µs, p99 ${step.latency.p99Us} µs, ` +
+              `monitor ${monitorCores.toFixed(2)} cores${mode === 'off' ? '' : `, backlog handed over in ${drainMs} ms`}, other procs ${Math.max(0, (step.backgroundCores ?? 0) - monitorCores).toFixed(2)} cores`,
+          );
+        }
+      }
+      const of = (mode: Mode): Measured[] => measured.filter((m) => m.mode === mode);
+      const after = { sink: await counters('sink', model), monitor: await counters('monitor', model) };
+      const delta = (m: 'sink' | 'monitor') => ({
+        served: after[m].served - before[m].served,
+        published: after[m].published - before[m].published,
+        dropped: after[m].dropped - before[m].dropped,
+        received: after[m].received - before[m].received,
+      });
+      const records = { sink: delta('sink'), monitor: delta('monitor') };
+      results.push({
+        model,
+        sides: { off: side(of('off'), of('off')), sink: side(of('sink'), of('off')), monitor: side(of('monitor'), of('off')) },
+        monitor: { cores: round2(monitorSeconds / loadedSeconds), usPerRecord: records.monitor.received > 0 ? round1((monitorSeconds / records.monitor.received) * 1e6) : 0 },
+        records,
+      });
+      measurements.push(...measured.map((m) => ({ model, ...m })));
+    }
+    process.stdout.write(render(o, results));
+    await mkdir(dirname(o.out), { recursive: true });
+    const json = { date: new Date().toISOString(), options: o, environment: { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model }, results, measurements };
+    await writeFile(o.out, JSON.stringify(json, null, 2) + '\n');
+    progress(`results written to ${o.out}`);
+  } finally {
+    await client?.stop();
+    await Promise.all(children.map((c) => stopChild(c, 5_000)));
+    sink.close();
+    await rm(temp, { recursive: true, force: true });
+    clearTimeout(watchdog);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    progress(`failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    void stopAllChildren().finally(() => process.exit(1));
+  },
+);
