@@ -46,17 +46,4 @@ export async function startTestGateway(config: Partial<GatewayConfig> = {}, repo
   };
 }
 
-/**
- * The sum of a series' samples matching `labels`, from the gateway's registry (0 when absent).
- * Histogram parts are named in full: `switchyard_batch_size_rows_count`.
- */
-export async function metricValue(gateway: Gateway, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const base = name.replace(/_(count|sum|bucket)$/, '');
-  const metric = gateway.registry.getSingleMetric(name) ?? gateway.registry.getSingleMetric(base);
-  if (!metric) return 0;
-  const { values } = await metric.get();
-  return values
-    .filter((v) => ((v as { metricName?: string }).metricName ?? name) === name)
-    .filter((v) => Object.entries(labels).every(([k, want]) => String((v.labels as Record<string, unknown>)[k]) === want))
-    .reduce((sum, v) => sum + v.value, 0);
-}
+export { metricValue } from './metrics.js';

@@ -23,17 +23,7 @@ export async function startTestMonitor(config: MonitorConfigInput = {}): Promise
   };
 }
 
-/** The sum of a series' samples matching `labels` (0 when absent); histogram parts named in full. */
-export async function metricValue(monitor: Monitor, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const base = name.replace(/_(count|sum|bucket)$/, '');
-  const metric = monitor.registry.getSingleMetric(name) ?? monitor.registry.getSingleMetric(base);
-  if (!metric) return 0;
-  const { values } = await metric.get();
-  return values
-    .filter((v) => ((v as { metricName?: string }).metricName ?? name) === name)
-    .filter((v) => Object.entries(labels).every(([k, want]) => String((v.labels as Record<string, unknown>)[k]) === want))
-    .reduce((sum, v) => sum + v.value, 0);
-}
+export { metricValue } from '../../helpers/metrics.js';
 
 /** Polls until `check` returns a value other than undefined, or fails after `timeoutMs`. */
 export async function eventually<T>(what: string, check: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {

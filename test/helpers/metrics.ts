@@ -1,0 +1,17 @@
+/** Reading a process's own Prometheus registry in tests. */
+import type { Registry } from 'prom-client';
+
+/**
+ * The sum of a series' samples matching `labels`, from a component's registry (0 when absent).
+ * Histogram parts are named in full: `switchyard_batch_size_rows_count`.
+ */
+export async function metricValue(source: { registry: Registry }, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const base = name.replace(/_(count|sum|bucket)$/, '');
+  const metric = source.registry.getSingleMetric(name) ?? source.registry.getSingleMetric(base);
+  if (!metric) return 0;
+  const { values } = await metric.get();
+  return values
+    .filter((v) => ((v as { metricName?: string }).metricName ?? name) === name)
+    .filter((v) => Object.entries(labels).every(([k, want]) => String((v.labels as Record<string, unknown>)[k]) === want))
+    .reduce((sum, v) => sum + v.value, 0);
+}
