@@ -73,15 +73,16 @@ export class SessionPool {
 
   /**
    * piscina replaces a worker that dies, except one that dies while starting:
-   * then it only starts a worker when a task is submitted, and batches queued
-   * for the missing worker would wait. A describe task makes it start one (a
-   * busy worker is never terminated: ORT can abort the process when a thread
-   * dies inside session.run).
+   * then it only starts a worker for a task the live workers have no room
+   * for, and batches queued for the missing worker would wait. Enough cheap
+   * describe tasks to fill every slot make it start one. (A busy worker is
+   * never terminated: ORT can abort the process when a thread dies inside
+   * session.run.)
    */
   private healLater(pool: Piscina): void {
     setTimeout(() => {
       if (this.closed || pool.threads.length >= this.options.instances) return;
-      pool.run({ kind: 'describe' }).catch(() => {});
+      for (let i = 0; i < this.capacity; i++) pool.run({ kind: 'describe' }).catch(() => {});
     }, HEAL_AFTER_MS).unref();
   }
 
