@@ -12,6 +12,7 @@ import { parse } from 'yaml';
 import { dashboardTarget, dashboardTargets, metricNames, REPO_ROOT, substitute } from './dashboard.js';
 import { PrometheusServer, prometheusGate, promtool, type Sample } from './prometheus-server.js';
 import { inferTabular, scrape, sendTraffic, startSwitchyardStack, type SwitchyardStack } from './switchyard-stack.js';
+import { eventually } from '../helpers/poll.js';
 
 const PROM_DIR = `${REPO_ROOT}deploy/prometheus`;
 const gate = prometheusGate();
@@ -25,19 +26,9 @@ function ruleExpressions(): string[] {
   return rules.groups.flatMap((g) => g.rules.map((r) => String(r.expr)));
 }
 
-async function poll<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+/** Prometheus answers on its own schedule: poll every 250 ms. */
+function poll<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
+  return eventually(what, check, timeoutMs, 250);
 }
 
 function tabular(samples: Sample[]): Sample[] {

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { mlpExample, mulberry32, tabularExample, type ExampleModel } from '../../models/examples.js';
 import { mlpForward } from '../../models/onnx/forward.js';
+import { until } from './poll.js';
 
 export { assertClose } from './assert-close.js';
 
@@ -81,10 +82,6 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** Polls `condition` until it holds; fails naming `what` after `timeoutMs`. */
-export async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 10_000, everyMs = 1): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > until) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(everyMs);
-  }
+export function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 10_000, everyMs = 1): Promise<void> {
+  return until(what, condition, timeoutMs, everyMs);
 }

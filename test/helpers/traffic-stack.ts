@@ -14,6 +14,7 @@ import { Gateway } from '../../gateway/gateway.js';
 import { createLogger } from '../../runtime/log.js';
 import { ADMIN_TOKEN, call, READ_TOKEN, register } from '../models/registry/helpers.js';
 import { metricValue } from './gateway.js';
+import { until as untilHolds } from './poll.js';
 
 export { ADMIN_TOKEN, READ_TOKEN, startTestRegistry, type TestRegistry } from '../models/registry/helpers.js';
 
@@ -24,12 +25,8 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** Polls `condition` every `everyMs` until it holds; fails naming `what` after `timeoutMs`. */
-export async function until(what: string | (() => string), condition: () => boolean | Promise<boolean>, timeoutMs = 15_000, everyMs = 10): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`);
-    await sleep(everyMs);
-  }
+export function until(what: string | (() => string), condition: () => boolean | Promise<boolean>, timeoutMs = 15_000, everyMs = 10): Promise<void> {
+  return untilHolds(what, condition, timeoutMs, everyMs);
 }
 
 /** Registers a version; returns its number. */

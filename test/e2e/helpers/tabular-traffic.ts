@@ -11,6 +11,7 @@ import { generateTabularDataset, TABULAR_CLASSES, TABULAR_FEATURES } from '../..
 import { versionDirectory } from '../../../models/repository-writer.js';
 import type { NumericFeatureProfile, ReferenceProfile } from '../../../monitor/drift/profile.js';
 import { inParallel, KeepAlivePool } from '../../helpers/keepalive-http.js';
+import { eventually } from '../../helpers/poll.js';
 
 export const TABULAR_MODEL = 'tabular';
 
@@ -97,17 +98,6 @@ export async function postFeedback(http: string, items: ReadonlyArray<{ id: stri
 }
 
 /** Polls until `check` returns something other than undefined; fails after `timeoutMs` naming `what`. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000, everyMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
+export function waitFor<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000, everyMs = 50): Promise<T> {
+  return eventually(what, check, timeoutMs, everyMs);
 }
