@@ -10,6 +10,7 @@ import { modelsCommand } from './operator/models-command.js';
 import { aliasCommand } from './operator/alias-command.js';
 import { trafficCommand } from './operator/traffic-command.js';
 import { auditCommand } from './operator/audit-command.js';
+import { trainBuiltinCommand } from './train-builtin-command.js';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; summary: string }> = {
   up: { run: upCommand, summary: 'run Switchyard locally on the bundled example models (what `npm start` does)' },
@@ -21,11 +22,13 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; summary
   traffic: { run: trafficCommand, summary: "show or set a model's traffic policy (weights, shadow, sticky header)" },
   audit: { run: auditCommand, summary: 'who changed what in the registry, before -> after' },
   drift: { run: driftCommand, summary: 'compare two CSV files for data drift (PSI, KS, chi-squared, Jensen-Shannon, Wasserstein)' },
+  'train-builtin': { run: trainBuiltinCommand, summary: 'train the built-in classifier (logistic or mlp) on a labeled CSV: writes model.onnx and metrics.json' },
   examples: { run: examplesCommand, summary: 'write the bundled example models into a model repository directory' },
 };
 
 function usage(): string {
-  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)} ${c.summary}`);
   return `usage: switchyard <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun 'switchyard <command> --help' for a command's options.\n`;
 }
 

@@ -1,7 +1,7 @@
 /**
  * The two bundled example models, built deterministically from fixed seeds so
  * every machine writes byte-identical files:
- * - `tabular`: softmax regression trained here on a synthetic table, so its
+ * - `tabular`: softmax regression trained by the built-in trainer on a synthetic table, so its
  *   answers (and later its drift and accuracy numbers) mean something;
  * - `mlp`: a heavy untrained ReLU network, for load tests.
  */
@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { MANIFEST_FILE, parseManifest, type ExecutionSpec } from './manifest.js';
 import { mlpForward, type DenseLayer } from './onnx/forward.js';
 import { mlpToOnnx } from './onnx/writer.js';
+import { builtinTrainerParams, trainClassifier, type BuiltinTrainerParams } from './training/builtin-trainer.js';
+import { datasetHash, type LabeledDataset } from './training/dataset.js';
 import { sha256Hex, versionDirectory, writeModelVersion, type ModelVersionFields } from './repository-writer.js';
 import { mulberry32, normalSampler } from '../runtime/random.js';
 import { buildProfile, type ReferenceProfile } from '../monitor/drift/profile.js';
@@ -37,21 +39,16 @@ const FEATURE_SCALES = [15, 1, 0.5, 4, 300, 0.2, 8, 2];
 const RULE_WEIGHTS = [1.6, -1.2, 0.8, 0, 0.6, -0.9, 0, 0.4];
 const RULE_OFFSET = 0.3;
 const RULE_NOISE = 0.6;
-const TRAINING = { epochs: 400, learning_rate: 0.5 };
+// Converges to the rule's noise floor (train accuracy ~0.92) in a few dozen milliseconds.
+const TRAINING: Partial<BuiltinTrainerParams> = { algorithm: 'logistic', epochs: 20, batch_size: 64, learning_rate: 0.01, l2: 0, seed: TABULAR_SEED };
 
-export interface TabularDataset {
-  rows: number;
-  /** [rows, TABULAR_FEATURES], row-major */
-  features: Float32Array;
-  /** 0 or 1 per row */
-  labels: Uint8Array;
-}
+export const TABULAR_FEATURE_NAMES = Array.from({ length: TABULAR_FEATURES }, (_, i) => `f${i}`);
 
 /** Rows labelled by a noisy linear rule, so no model can be perfect but a linear one can be good. */
-export function generateTabularDataset(rows = TABULAR_ROWS, seed = TABULAR_SEED): TabularDataset {
+export function generateTabularDataset(rows = TABULAR_ROWS, seed = TABULAR_SEED): LabeledDataset {
   const normal = normalSampler(mulberry32(seed));
   const features = new Float32Array(rows * TABULAR_FEATURES);
-  const labels = new Uint8Array(rows);
+  const labels = new Float64Array(rows);
   for (let r = 0; r < rows; r++) {
     let score = RULE_OFFSET + RULE_NOISE * normal();
     for (let j = 0; j < TABULAR_FEATURES; j++) {
@@ -61,95 +58,12 @@ export function generateTabularDataset(rows = TABULAR_ROWS, seed = TABULAR_SEED)
     }
     labels[r] = score > 0 ? 1 : 0;
   }
-  return { rows, features, labels };
-}
-
-export interface ClassifierScore {
-  accuracy: number;
-  logLoss: number;
-}
-
-/** Accuracy and mean log loss of a classifier whose last layer is a softmax over the classes. */
-export function scoreClassifier(layers: readonly DenseLayer[], data: TabularDataset): ClassifierScore {
-  const probabilities = mlpForward(layers, data.features, data.rows);
-  const classes = layers[layers.length - 1].outFeatures;
-  let correct = 0;
-  let loss = 0;
-  for (let r = 0; r < data.rows; r++) {
-    const row = probabilities.subarray(r * classes, (r + 1) * classes);
-    let predicted = 0;
-    for (let k = 1; k < classes; k++) if (row[k] > row[predicted]) predicted = k;
-    if (predicted === data.labels[r]) correct++;
-    loss -= Math.log(Math.max(row[data.labels[r]], 1e-12));
-  }
-  return { accuracy: correct / data.rows, logLoss: loss / data.rows };
-}
-
-/**
- * Full-batch gradient descent on the cross-entropy of a softmax regression.
- * It trains on standardized features (raw scales differ by 1000x and would
- * stall plain gradient descent), then folds the standardization into the
- * weights so the exported layer takes raw features.
- */
-export function trainTabularClassifier(data: TabularDataset): DenseLayer {
-  const n = data.rows;
-  const d = TABULAR_FEATURES;
-  const c = TABULAR_CLASSES;
-  const mean = new Float64Array(d);
-  const std = new Float64Array(d);
-  for (let r = 0; r < n; r++) for (let j = 0; j < d; j++) mean[j] += data.features[r * d + j] / n;
-  for (let r = 0; r < n; r++) for (let j = 0; j < d; j++) std[j] += (data.features[r * d + j] - mean[j]) ** 2 / n;
-  for (let j = 0; j < d; j++) std[j] = Math.sqrt(std[j]) || 1;
-  const z = new Float64Array(n * d);
-  for (let r = 0; r < n; r++) for (let j = 0; j < d; j++) z[r * d + j] = (data.features[r * d + j] - mean[j]) / std[j];
-
-  const w = new Float64Array(d * c);
-  const b = new Float64Array(c);
-  const logits = new Float64Array(c);
-  for (let epoch = 0; epoch < TRAINING.epochs; epoch++) {
-    const gradW = new Float64Array(d * c);
-    const gradB = new Float64Array(c);
-    for (let r = 0; r < n; r++) {
-      let max = -Infinity;
-      for (let k = 0; k < c; k++) {
-        logits[k] = b[k];
-        for (let j = 0; j < d; j++) logits[k] += z[r * d + j] * w[j * c + k];
-        max = Math.max(max, logits[k]);
-      }
-      let sum = 0;
-      for (let k = 0; k < c; k++) sum += (logits[k] = Math.exp(logits[k] - max));
-      for (let k = 0; k < c; k++) {
-        // d(cross-entropy)/d(logit) = probability - one-hot label
-        const delta = logits[k] / sum - (data.labels[r] === k ? 1 : 0);
-        gradB[k] += delta / n;
-        for (let j = 0; j < d; j++) gradW[j * c + k] += (delta * z[r * d + j]) / n;
-      }
-    }
-    for (let i = 0; i < w.length; i++) w[i] -= TRAINING.learning_rate * gradW[i];
-    for (let k = 0; k < c; k++) b[k] -= TRAINING.learning_rate * gradB[k];
-  }
-
-  // logit_k = Σ_j w_jk (x_j - mean_j) / std_j + b_k = Σ_j (w_jk / std_j) x_j + (b_k - Σ_j w_jk mean_j / std_j)
-  const weights = new Float32Array(d * c);
-  const bias = new Float32Array(c);
-  for (let k = 0; k < c; k++) {
-    let shift = 0;
-    for (let j = 0; j < d; j++) {
-      weights[j * c + k] = w[j * c + k] / std[j];
-      shift += (w[j * c + k] * mean[j]) / std[j];
-    }
-    bias[k] = b[k] - shift;
-  }
-  return { inFeatures: d, outFeatures: c, weights, bias, activation: 'softmax' };
+  return { featureNames: [...TABULAR_FEATURE_NAMES], rows, features, labels };
 }
 
 export function tabularExample(): ExampleModel {
   const data = generateTabularDataset();
-  const layers = [trainTabularClassifier(data)];
-  const score = scoreClassifier(layers, data);
-  const dataBytes = new Uint8Array(data.features.byteLength + data.labels.byteLength);
-  dataBytes.set(new Uint8Array(data.features.buffer, data.features.byteOffset, data.features.byteLength));
-  dataBytes.set(data.labels, data.features.byteLength);
+  const { layers, metrics } = trainClassifier(data, TRAINING);
   return {
     layers,
     onnx: mlpToOnnx(layers, { inputName: 'features', outputName: 'probabilities', graphName: 'tabular' }),
@@ -161,19 +75,17 @@ export function tabularExample(): ExampleModel {
       batching: { max_batch_size: 64, max_queue_delay_us: 0, max_queue_size: 4096 },
       execution: EXECUTION,
       lineage: {
-        data_hash: sha256Hex(dataBytes),
-        parameters: { algorithm: 'softmax_regression', ...TRAINING, rows: data.rows, seed: TABULAR_SEED },
-        metrics: { train_accuracy: score.accuracy, train_log_loss: score.logLoss },
+        data_hash: datasetHash(data),
+        parameters: { ...builtinTrainerParams(TRAINING), rows: data.rows },
+        metrics: { train_accuracy: metrics.train_accuracy, train_log_loss: metrics.train_log_loss },
       },
       reference_profile: tabularProfile(data, layers),
     },
   };
 }
 
-export const TABULAR_FEATURE_NAMES = Array.from({ length: TABULAR_FEATURES }, (_, i) => `f${i}`);
-
 /** The training data's distribution per feature, and the predicted classes, for the monitor's drift tests. */
-export function tabularProfile(data: TabularDataset, layers: readonly DenseLayer[]): ReferenceProfile {
+export function tabularProfile(data: LabeledDataset, layers: readonly DenseLayer[]): ReferenceProfile {
   const columns: Record<string, Float32Array> = {};
   TABULAR_FEATURE_NAMES.forEach((name, f) => {
     columns[name] = Float32Array.from({ length: data.rows }, (_, r) => data.features[r * TABULAR_FEATURES + f]!);

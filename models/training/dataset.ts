@@ -88,7 +88,7 @@ export function datasetHash(data: LabeledDataset): string {
 export function concatDatasets(first: LabeledDataset, second: LabeledDataset): LabeledDataset {
   checkDataset(first);
   checkDataset(second);
-  if (first.featureNames.join(',') !== second.featureNames.join(',') || first.featureNames.length !== second.featureNames.length) {
+  if (first.featureNames.length !== second.featureNames.length || first.featureNames.some((name, i) => name !== second.featureNames[i])) {
     throw new Error(`cannot concatenate datasets with different features: [${first.featureNames.join(', ')}] and [${second.featureNames.join(', ')}]`);
   }
   const features = new Float32Array(first.features.length + second.features.length);
