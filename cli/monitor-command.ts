@@ -32,6 +32,7 @@ export const MONITOR_OPTIONS = {
   'time-window-s': { type: 'string' },
   'label-ttl-s': { type: 'string' },
   'label-max-entries': { type: 'string' },
+  'training-rows': { type: 'string' },
   'evaluate-interval-ms': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -40,7 +41,8 @@ export const MONITOR_HELP = `usage: switchyard monitor [options]
 
 Takes prediction and feedback records from gateways (gRPC stream, or Redis Streams), computes
 drift against each version's reference profile and quality from delayed labels, per version,
-fires signed retraining webhooks when a policy says so. Status: GET /api/v1/status; /metrics.
+fires signed retraining webhooks when a policy says so. Status: GET /api/v1/status; labelled
+rows for retraining: GET /api/v1/models/{model}/labeled-data; /metrics.
 
 options:
   --host ADDR                 bind address (default 127.0.0.1)
@@ -73,6 +75,8 @@ options:
   --time-window-s N           drift and quality time windows (default ${MONITOR_DEFAULTS.drift.timeSpanMs / 1000})
   --label-ttl-s N             how long a prediction waits for its label (default ${MONITOR_DEFAULTS.labels.ttlMs / 1000})
   --label-max-entries N       predictions held for labels (default ${MONITOR_DEFAULTS.labels.maxEntries})
+  --training-rows N           labelled rows with sampled inputs kept per model for retraining, oldest
+                              out first; GET /api/v1/models/{model}/labeled-data (default ${MONITOR_DEFAULTS.labels.trainingRows})
   --evaluate-interval-ms N    status and metrics refresh (default ${MONITOR_DEFAULTS.evaluateIntervalMs})
 `;
 
@@ -125,7 +129,7 @@ export async function monitorConfigFromArgs(values: Values, env: NodeJS.ProcessE
     policies: await loadPolicies(values.policy as string | undefined, !values['no-default-policy']),
     drift: defined({ countRows: int(values, 'drift-window-rows'), timeSpanMs }),
     quality: defined({ countRows: int(values, 'quality-window-rows'), timeSpanMs }),
-    labels: defined({ ttlMs: int(values, 'label-ttl-s', 1000), maxEntries: int(values, 'label-max-entries') }),
+    labels: defined({ ttlMs: int(values, 'label-ttl-s', 1000), maxEntries: int(values, 'label-max-entries'), trainingRows: int(values, 'training-rows') }),
     webhooks: {
       urls: (values.webhook as string[] | undefined) ?? [],
       ...defined({

@@ -49,6 +49,8 @@ export interface LabelStoreConfig {
   maxEarly: number;
   /** Rows of one prediction kept for the join (labels beyond are ignored). */
   maxRowsPerPrediction: number;
+  /** Labelled rows with sampled inputs kept per model for retraining (oldest out first). */
+  trainingRows: number;
 }
 
 export interface WebhookConfig {
@@ -116,7 +118,7 @@ export const MONITOR_DEFAULTS = Object.freeze({
   redis: { stream: RECORD_STREAM_KEY, group: 'switchyard-monitor', count: 100, blockMs: 1_000, claimIdleMs: 30_000, claimIntervalMs: 10_000 },
   drift: { countRows: 1_000, timeSpanMs: 300_000, timeBuckets: 10, timeSampleSize: 1_000 },
   quality: { countRows: 1_000, timeSpanMs: 300_000, timeBuckets: 10 },
-  labels: { ttlMs: 3600_000, maxEntries: 100_000, earlyTtlMs: 600_000, maxEarly: 10_000, maxRowsPerPrediction: 256 },
+  labels: { ttlMs: 3600_000, maxEntries: 100_000, earlyTtlMs: 600_000, maxEarly: 10_000, maxRowsPerPrediction: 256, trainingRows: 50_000 },
   webhooks: { attempts: 6, baseDelayMs: 500, maxDelayMs: 30_000, timeoutMs: 10_000, drainMs: 10_000 },
 });
 
@@ -188,6 +190,7 @@ function validate(c: MonitorConfig): void {
   atLeast(c.labels.earlyTtlMs, 1, 'labels.earlyTtlMs');
   atLeast(c.labels.maxEarly, 1, 'labels.maxEarly');
   atLeast(c.labels.maxRowsPerPrediction, 1, 'labels.maxRowsPerPrediction');
+  atLeast(c.labels.trainingRows, 1, 'labels.trainingRows');
   const w = c.webhooks;
   for (const url of w.urls) {
     if (!/^https?:\/\//.test(url)) throw new Error(`webhook URL must be http(s)://..., got '${url}'`);

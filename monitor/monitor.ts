@@ -1,7 +1,7 @@
 /**
  * The monitor sidecar as a list of components: profile source and cache, version table, label
- * join store, policy engine and webhook sender, record processor fed by the gRPC and/or Redis
- * Streams ingest, the evaluation tick, the status/metrics HTTP server. `start` brings them up in
+ * join store and the training rows it feeds, policy engine and webhook sender, record processor
+ * fed by the gRPC and/or Redis Streams ingest, the evaluation tick, the status/metrics HTTP server. `start` brings them up in
  * that order; `close` stops the ingest first, lets records in hand be processed, evaluates once
  * more, drains webhook deliveries, and closes the HTTP port last.
  */
@@ -14,8 +14,10 @@ import { GrpcIngest } from './ingest/grpc-ingest.js';
 import type { RecordSink } from './ingest/record-sink.js';
 import { RedisStreamIngest } from './ingest/redis-stream-ingest.js';
 import { LabelJoinStore } from './labels/label-join-store.js';
+import { TrainingRows } from './labels/training-rows.js';
 import { MonitorEventMetrics } from './metrics/event-metrics.js';
 import { registerWindowMetrics } from './metrics/window-metrics.js';
+import type { LabeledDataset } from '../models/training/dataset.js';
 import { PolicyEngine } from './policies/policy-engine.js';
 import { ProfileCache } from './profiles/profile-cache.js';
 import { DirectoryProfileSource, RegistryProfileSource, type ProfileSource } from './profiles/profile-source.js';
@@ -35,6 +37,8 @@ export interface MonitorPorts {
 interface Components {
   readonly versions: VersionTable;
   readonly labels: LabelJoinStore<StoredPrediction>;
+  readonly trainingRows: TrainingRows;
+  readonly profiles: ProfileCache;
   readonly policies: PolicyEngine;
   readonly evaluator: WindowEvaluator;
   readonly notifier: RetrainNotifier;
@@ -80,16 +84,19 @@ export class Monitor {
       },
       config.triggerHistory,
     );
+    const trainingRows = new TrainingRows(config.labels.trainingRows, events);
     const versions = new VersionTable(config.maxVersions, config.versionIdleMs, (state) => {
       policies.forget(state.model, state.version);
       profiles.forget(state.model, state.version);
+      // a model's rows go with its last tracked version, so their memory is bounded by maxVersions
+      if (![...versions.all()].some((s) => s.model === state.model)) trainingRows.forget(state.model);
       log.info('version idle, forgotten', { model: state.model, version: state.version });
     });
     const labels = new LabelJoinStore<StoredPrediction>(config.labels, events);
     const evaluator = new WindowEvaluator(config, versions, policies, log, Date.now());
-    const sink = new RecordProcessor({ config, versions, profiles, labels, windows: evaluator, events, log });
-    registerWindowMetrics(registry, () => versions.all(), () => ({ predictions: labels.predictions, earlyLabels: labels.earlyLabels }));
-    const monitor = new Monitor(config, registry, sink, { versions, labels, policies, evaluator, notifier, log });
+    const sink = new RecordProcessor({ config, versions, profiles, labels, trainingRows, windows: evaluator, events, log });
+    registerWindowMetrics(registry, () => versions.all(), () => ({ predictions: labels.predictions, earlyLabels: labels.earlyLabels }), () => trainingRows.sizes());
+    const monitor = new Monitor(config, registry, sink, { versions, labels, trainingRows, profiles, policies, evaluator, notifier, log });
     try {
       await monitor.open(events);
     } catch (err) {
@@ -106,6 +113,20 @@ export class Monitor {
   /** What GET /api/v1/status answers. */
   status(nowMs: number = Date.now()): MonitorStatus {
     return monitorStatus(this.parts.versions.all(), this.parts.policies, nowMs);
+  }
+
+  /**
+   * What GET /api/v1/models/{model}/labeled-data answers: the model's labelled rows, oldest
+   * first, the newest `limit` of them when given; undefined when it has none. Features are named
+   * by the newest row's version's reference profile when it is loaded and fits, x0..x{F-1} otherwise.
+   */
+  labeledData(model: string, limit?: number): LabeledDataset | undefined {
+    const rows = this.parts.trainingRows.snapshot(model, limit);
+    if (!rows) return undefined;
+    const profile = this.parts.profiles.status(model, rows.version);
+    const profiled = profile?.state === 'loaded' ? Object.keys(profile.profile.features) : [];
+    const featureNames = profiled.length === rows.columns ? profiled : Array.from({ length: rows.columns }, (_, j) => `x${j}`);
+    return { featureNames, rows: rows.rows, features: rows.features, labels: rows.labels };
   }
 
   /** Refreshes every window now (the periodic tick does it every evaluateIntervalMs); expires labels and idle versions. */
@@ -127,7 +148,12 @@ export class Monitor {
 
   private async open(events: MonitorEventMetrics): Promise<void> {
     const { config, sink, parts } = this;
-    this.statusServer = new StatusServer(this.registry, () => this.status(), () => this.closing === undefined);
+    this.statusServer = new StatusServer(
+      this.registry,
+      () => this.status(),
+      (model, limit) => this.labeledData(model, limit),
+      () => this.closing === undefined,
+    );
     const http = await this.statusServer.listen(config.host, config.httpPort);
     let grpc: number | null = null;
     if (config.grpcPort !== null) {

@@ -7,13 +7,14 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 import type { DropReason, IngestEvents, Transport } from '../ingest/record-sink.js';
 import type { RemovalReason } from '../labels/expiring-map.js';
 import type { LabelJoinEvents, LabelOutcome } from '../labels/label-join-store.js';
+import type { TrainingRowEvents } from '../labels/training-rows.js';
 import type { PolicyListener, Trigger } from '../policies/policy-engine.js';
 import type { ConditionSpec } from '../policies/policy-spec.js';
 import type { AttemptResult, DeliveryOutcome, WebhookEvents } from '../webhooks/webhook-sender.js';
 
 const LAG_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
 
-export class MonitorEventMetrics implements IngestEvents, LabelJoinEvents, PolicyListener, WebhookEvents {
+export class MonitorEventMetrics implements IngestEvents, LabelJoinEvents, TrainingRowEvents, PolicyListener, WebhookEvents {
   private readonly records: Counter<'kind' | 'transport'>;
   private readonly batches: Counter<'transport'>;
   private readonly decodeErrors: Counter<'transport'>;
@@ -23,6 +24,7 @@ export class MonitorEventMetrics implements IngestEvents, LabelJoinEvents, Polic
   private readonly labelJoins: Counter<'outcome'>;
   private readonly unlabelled: Counter<'reason'>;
   private readonly duplicatePredictions: Counter;
+  private readonly trainingEvicted: Counter<'model'>;
   private readonly triggers: Counter<'model' | 'metric'>;
   private readonly suppressed: Counter<'model' | 'metric'>;
   private readonly attempts: Counter<'result'>;
@@ -39,6 +41,7 @@ export class MonitorEventMetrics implements IngestEvents, LabelJoinEvents, Polic
     this.labelJoins = new Counter({ name: 'switchyard_label_join_total', help: 'Labels by outcome: joined, early (parked before its prediction), duplicate, late (prediction expired), invalid, unknown (no prediction came), evicted (parked labels over capacity).', labelNames: ['outcome'], registers });
     this.unlabelled = new Counter({ name: 'switchyard_label_store_expired_total', help: 'Predictions that left the label store without a label (reason: ttl, or capacity: evicted early).', labelNames: ['reason'], registers });
     this.duplicatePredictions = new Counter({ name: 'switchyard_label_store_duplicate_predictions_total', help: 'Prediction records seen twice for the same id and version (redelivered), ignored.', registers });
+    this.trainingEvicted = new Counter({ name: 'switchyard_monitor_training_rows_evicted_total', help: 'Labelled training rows pushed out of a model buffer (labels.trainingRows capacity, or a change of the input width).', labelNames: ['model'], registers });
     this.triggers = new Counter({ name: 'switchyard_policy_triggers_total', help: 'Retraining triggers fired.', labelNames: ['model', 'metric'], registers });
     this.suppressed = new Counter({ name: 'switchyard_policy_suppressed_total', help: 'Conditions that fired while the model had an open trigger (cooldown).', labelNames: ['model', 'metric'], registers });
     this.attempts = new Counter({ name: 'switchyard_webhook_attempts_total', help: 'Webhook HTTP attempts (result: success, rejected (4xx), retry_status (429/5xx), timeout, network).', labelNames: ['result'], registers });
@@ -77,6 +80,10 @@ export class MonitorEventMetrics implements IngestEvents, LabelJoinEvents, Polic
 
   duplicatePrediction(): void {
     this.duplicatePredictions.inc();
+  }
+
+  trainingRowsEvicted(model: string, rows: number): void {
+    this.trainingEvicted.inc({ model }, rows);
   }
 
   triggerFired(trigger: Trigger): void {

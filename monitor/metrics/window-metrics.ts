@@ -14,7 +14,12 @@ type Fill = (set: (labels: Labels, value: number | null | undefined) => void) =>
 
 const WINDOWS = ['count', 'time'] as const;
 
-export function registerWindowMetrics(registry: Registry, versions: () => Iterable<VersionState>, labelStore: () => { predictions: number; earlyLabels: number }): void {
+export function registerWindowMetrics(
+  registry: Registry,
+  versions: () => Iterable<VersionState>,
+  labelStore: () => { predictions: number; earlyLabels: number },
+  trainingRows: () => Iterable<[model: string, rows: number]>,
+): void {
   const gauge = (name: string, help: string, labelNames: string[], fill: Fill): void => {
     new Gauge({
       name,
@@ -89,5 +94,8 @@ export function registerWindowMetrics(registry: Registry, versions: () => Iterab
     const sizes = labelStore();
     set({ store: 'predictions' }, sizes.predictions);
     set({ store: 'early_labels' }, sizes.earlyLabels);
+  });
+  gauge('switchyard_monitor_training_rows', 'Labelled rows (sampled inputs + label) held per model for GET /api/v1/models/{model}/labeled-data.', ['model'], (set) => {
+    for (const [model, rows] of trainingRows()) set({ model }, rows);
   });
 }

@@ -12,6 +12,7 @@ import type { FeedbackRecord, PredictionRecord, RecordBatch } from '../../runtim
 import type { MonitorConfig } from '../config.js';
 import type { IngestEvents, RecordSink, Transport } from '../ingest/record-sink.js';
 import type { Join, LabelJoinStore } from '../labels/label-join-store.js';
+import type { FeatureRows, TrainingRows } from '../labels/training-rows.js';
 import type { ProfileCache } from '../profiles/profile-cache.js';
 import { VersionQuality, type ScoredPrediction } from '../quality/version-quality.js';
 import { predictionView, type PredictionView } from '../records/prediction-view.js';
@@ -22,7 +23,12 @@ import type { VersionTable } from './version-table.js';
 
 export interface StoredPrediction extends ScoredPrediction {
   readonly model: string;
+  /** The sampled inputs of the kept rows, primary path only: what a label turns into training rows. */
+  readonly features?: FeatureRows;
 }
+
+/** Roles whose predictions answered the caller; a shadow's copy of a request is not another example. */
+const PRIMARY_ROLES = new Set(['stable', 'canary']);
 
 /** Evaluates a version's count window for policies once it took in a window's worth of rows. */
 export interface CountWindowCloser {
@@ -34,6 +40,7 @@ export interface RecordProcessorDeps {
   readonly versions: VersionTable;
   readonly profiles: ProfileCache;
   readonly labels: LabelJoinStore<StoredPrediction>;
+  readonly trainingRows: Pick<TrainingRows, 'append'>;
   readonly windows: CountWindowCloser;
   readonly events: IngestEvents;
   readonly log: Logger;
@@ -126,6 +133,7 @@ export class RecordProcessor implements RecordSink {
 
   private score(joins: Join<StoredPrediction>[], now: number): void {
     for (const { prediction, labels } of joins) {
+      if (prediction.features) this.deps.trainingRows.append(prediction.model, prediction.version, prediction.features, labels);
       const state = this.deps.versions.get(prediction.model, prediction.version);
       if (!state?.quality || state.quality.kind !== prediction.kind) continue;
       const rows = state.quality.record(prediction, labels, now);
@@ -139,9 +147,10 @@ export class RecordProcessor implements RecordSink {
     }
   }
 
-  /** What the label store keeps: the prediction per row, at most maxRowsPerPrediction rows, copied out of the record. */
+  /** What the label store keeps: the prediction (and primary inputs) per row, at most maxRowsPerPrediction rows, copied out of the record. */
   private stored(record: PredictionRecord, view: PredictionView): StoredPrediction {
     const rows = Math.min(view.rows, this.deps.config.labels.maxRowsPerPrediction);
+    const features = view.features && PRIMARY_ROLES.has(record.role) ? view.features : undefined;
     return {
       model: record.model,
       version: record.version,
@@ -150,6 +159,7 @@ export class RecordProcessor implements RecordSink {
       classes: view.classes,
       predicted: view.predicted.slice(0, rows),
       ...(view.probabilities ? { probabilities: view.probabilities.slice(0, rows * view.classes) } : {}),
+      ...(features ? { features: { columns: features.columns, values: Float32Array.from(features.values.subarray(0, rows * features.columns)) } } : {}),
     };
   }
 }
