@@ -1,9 +1,9 @@
 /**
  * The monitor sidecar as a list of components: profile source and cache, version table, label
  * join store and the training rows it feeds, policy engine and webhook sender, record processor
- * fed by the gRPC and/or Redis Streams ingest, the evaluation tick, the status/metrics HTTP server. `start` brings them up in
- * that order; `close` stops the ingest first, lets records in hand be processed, evaluates once
- * more, drains webhook deliveries, and closes the HTTP port last.
+ * fed by the gRPC and/or Redis Streams ingest, the evaluation tick, the status/metrics HTTP
+ * server. `start` brings them up in that order; `close` stops the ingest first, lets records in
+ * hand be processed, evaluates once more, drains webhook deliveries, and closes the HTTP port last.
  */
 import { Registry } from 'prom-client';
 import { collectProcessMetrics } from '../runtime/process-metrics.js';
