@@ -9,6 +9,7 @@ import { monitorCommand } from './monitor-command.js';
 import { modelsCommand } from './operator/models-command.js';
 import { aliasCommand } from './operator/alias-command.js';
 import { trafficCommand } from './operator/traffic-command.js';
+import { rolloutCommand } from './operator/rollout-command.js';
 import { auditCommand } from './operator/audit-command.js';
 import { trainBuiltinCommand } from './train-builtin-command.js';
 
@@ -20,6 +21,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; summary
   models: { run: modelsCommand, summary: 'list, show, register or archive model versions in the registry' },
   alias: { run: aliasCommand, summary: 'set, delete or list aliases (stable, canary, ...) of a model' },
   traffic: { run: trafficCommand, summary: "show or set a model's traffic policy (weights, shadow, sticky header)" },
+  rollout: { run: rolloutCommand, summary: "show, start, pause, resume, promote or abort a model's progressive rollout" },
   audit: { run: auditCommand, summary: 'who changed what in the registry, before -> after' },
   drift: { run: driftCommand, summary: 'compare two CSV files for data drift (PSI, KS, chi-squared, Jensen-Shannon, Wasserstein)' },
   'train-builtin': { run: trainBuiltinCommand, summary: 'train the built-in classifier (logistic or mlp) on a labeled CSV: writes model.onnx and metrics.json' },

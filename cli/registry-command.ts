@@ -20,6 +20,12 @@ options:
   --max-upload-bytes N    largest version upload (default ${REGISTRY_DEFAULTS.maxUploadBytes})
   --anonymous-reads       allow GETs (list, show, watch, download) without a token
   --redis URL             also publish every change on Redis pub/sub, for gateway replicas (e.g. redis://127.0.0.1:6379)
+  --rollout FILE          progressive rollout policies (JSON list; "model": "*" is the default), e.g.
+                          [{"model": "*", "steps": [10, 25, 50, 100], "interval_s": 30, "min_requests": 50}]
+                          (built-in defaults without it: steps 10/25/50/100 every 30 s, 1 % errors, p99 x1.5)
+  --gateway-metrics URL   a gateway's Prometheus endpoint the rollout guards read (repeatable, one per
+                          replica; e.g. http://127.0.0.1:8002/metrics)
+  --monitor URL           the monitor's HTTP API, for the accuracy and drift guards (e.g. http://127.0.0.1:8010)
   -h, --help
 
 tokens (comma-separated, each "token" or "name:token", at least 16 characters; the name is what the audit log records):
@@ -38,6 +44,9 @@ export async function registryCommand(argv: string[]): Promise<void> {
       'max-upload-bytes': { type: 'string', default: String(REGISTRY_DEFAULTS.maxUploadBytes) },
       'anonymous-reads': { type: 'boolean', default: false },
       redis: { type: 'string' },
+      rollout: { type: 'string' },
+      'gateway-metrics': { type: 'string', multiple: true },
+      monitor: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -62,6 +71,9 @@ export async function registryCommand(argv: string[]): Promise<void> {
       maxUploadBytes: int('max-upload-bytes'),
       tokens: tokenConfigFromEnv(process.env, values['anonymous-reads']),
       redisUrl: values.redis,
+      rolloutFile: values.rollout === undefined ? undefined : resolve(values.rollout),
+      gatewayMetricsUrls: values['gateway-metrics'] ?? [],
+      monitorUrl: values.monitor,
     },
     log,
     metrics,

@@ -19,6 +19,7 @@ export type ErrorKind =
 
 export const ERROR_CODES = {
   SY_ERR_MODEL_NOT_FOUND: 'not_found',
+  SY_ERR_ROLLOUT_NOT_FOUND: 'not_found',
   SY_ERR_VERSION_NOT_FOUND: 'not_found',
   SY_ERR_ALIAS_NOT_FOUND: 'not_found',
   SY_ERR_ROUTE_NOT_FOUND: 'not_found',
@@ -39,6 +40,7 @@ export const ERROR_CODES = {
   SY_ERR_IN_TRAFFIC: 'conflict',
   SY_ERR_REVISION_MISMATCH: 'conflict',
   SY_ERR_MODEL_STATE_BROKEN: 'conflict',
+  SY_ERR_ROLLOUT_CONFLICT: 'conflict',
   SY_ERR_BODY_TOO_LARGE: 'too_large',
   SY_ERR_UNSUPPORTED_MEDIA_TYPE: 'unsupported_media',
   SY_ERR_QUEUE_FULL: 'overloaded',

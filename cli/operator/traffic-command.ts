@@ -4,7 +4,9 @@ import type { ModelView } from '../../models/registry/views.js';
 import type { ShadowTarget, TrafficPolicy, TrafficVariant } from '../../models/registry/traffic-policy.js';
 import { table, trafficSummary } from './format.js';
 import { COMMON_HELP, COMMON_OPTIONS, printJson, usageError } from './options.js';
-import { modelPath, processIo, RegistryClient, type OperatorIo } from './registry-client.js';
+import { modelPath, processIo, RegistryClient, RegistryRefusal, type OperatorIo } from './registry-client.js';
+import type { RolloutRecord } from '../../models/rollout/rollout-record.js';
+import { rolloutLine } from './rollout-command.js';
 
 export const TRAFFIC_HELP = `usage: switchyard traffic <show|set> MODEL [TARGET=WEIGHT ...] [--shadow TARGET:PERCENT ...]
 
@@ -51,6 +53,11 @@ export async function trafficCommand(argv: string[], io: OperatorIo = processIo)
       const m = await client.get<ModelView>(modelPath(model));
       if (values.json) return printJson(io.stdout, m.traffic);
       io.stdout(policyText(m));
+      const rollout = await client.get<RolloutRecord>(modelPath(model, 'rollout')).catch((err: unknown) => {
+        if (err instanceof RegistryRefusal && err.status === 404) return undefined; // no rollout yet (or a registry without rollouts)
+        throw err;
+      });
+      if (rollout) io.stdout(`\n${rolloutLine(rollout)}\n`);
       return;
     }
     case 'set': {

@@ -1,5 +1,6 @@
 /** The registry's options: validated once, defaults filled, frozen. */
 import type { TokenConfig } from './auth.js';
+import type { RolloutPolicySet } from '../rollout/rollout-policy.js';
 
 export interface RegistryConfig {
   /** Root of the store: models/, archive/, audit.log. */
@@ -15,6 +16,14 @@ export interface RegistryConfig {
   heartbeatMs: number;
   /** When set, every change is also published on Redis pub/sub for gateway replicas. */
   redisUrl?: string;
+  /** Progressive rollout policies (a JSON file, see models/rollout/rollout-policy.ts); built-in defaults without it. */
+  rolloutFile?: string;
+  /** Already parsed policies (in-process callers); wins over rolloutFile. */
+  rolloutPolicies?: RolloutPolicySet;
+  /** Gateways' Prometheus endpoints the rollout controller reads (summed over replicas). */
+  gatewayMetricsUrls: readonly string[];
+  /** The monitor's HTTP base URL, for the rollout's accuracy and drift guards. */
+  monitorUrl?: string;
 }
 
 export const REGISTRY_DEFAULTS = {
@@ -23,6 +32,7 @@ export const REGISTRY_DEFAULTS = {
   maxUploadBytes: 512 * 1024 * 1024,
   maxJsonBytes: 1024 * 1024,
   heartbeatMs: 15_000,
+  gatewayMetricsUrls: [] as readonly string[],
 };
 
 export function registryConfig(input: Partial<RegistryConfig> & { dataDir: string }): Readonly<RegistryConfig> {
@@ -32,5 +42,12 @@ export function registryConfig(input: Partial<RegistryConfig> & { dataDir: strin
   for (const key of ['maxUploadBytes', 'maxJsonBytes', 'heartbeatMs'] as const) {
     if (!Number.isInteger(config[key]) || config[key] < 1) throw new Error(`${key} must be a positive integer, got ${config[key]}`);
   }
-  return Object.freeze({ ...config, tokens: Object.freeze({ ...config.tokens }) });
+  const gatewayMetricsUrls = config.gatewayMetricsUrls ?? [];
+  for (const url of gatewayMetricsUrls) requireHttpUrl('--gateway-metrics', url, 'http://127.0.0.1:8002/metrics');
+  if (config.monitorUrl !== undefined) requireHttpUrl('--monitor', config.monitorUrl, 'http://127.0.0.1:8010');
+  return Object.freeze({ ...config, tokens: Object.freeze({ ...config.tokens }), gatewayMetricsUrls: Object.freeze([...gatewayMetricsUrls]) });
+}
+
+function requireHttpUrl(what: string, url: string, example: string): void {
+  if (typeof url !== 'string' || !/^https?:\/\/[^/]/.test(url) || !URL.canParse(url)) throw new Error(`${what} must be an http(s) URL like ${example}, got '${url}'`);
 }

@@ -31,7 +31,7 @@ export interface AuditRecord {
   model: string;
   version?: string;
   alias?: string;
-  /** Why the registry itself made a change (recovery after a crash, adoption of versions found on disk). */
+  /** Why the registry itself made a change (recovery after a crash, adoption of versions found on disk, a rollout step). */
   note?: string;
   before: ModelSnapshot | null;
   after: ModelSnapshot;

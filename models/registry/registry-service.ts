@@ -19,6 +19,10 @@ import type { Router } from './router.js';
 import { RegistryStore } from './store.js';
 import { WatchHub } from './watch.js';
 import { ChangePublisher } from '../../runtime/change-channel.js';
+import { addRolloutRoutes } from '../rollout/rollout-api.js';
+import { RolloutController } from '../rollout/rollout-controller.js';
+import { RolloutMetrics } from '../rollout/rollout-metrics.js';
+import { loadRolloutPolicies, RolloutPolicySet } from '../rollout/rollout-policy.js';
 
 const PARAM_RULES: Record<string, (value: string) => string> = { model: requireModelName, version: requireVersion, alias: requireAlias };
 
@@ -35,6 +39,8 @@ export class RegistryService {
     private readonly watch: WatchHub,
     private readonly publisher: ChangePublisher | undefined,
     private readonly log: Logger,
+    /** The progressive rollout controller; the training job runner takes it as its `CanaryStarter`. */
+    readonly rollouts: RolloutController,
   ) {}
 
   static async start(input: Partial<RegistryConfig> & { dataDir: string }, log: Logger = createLogger({ component: 'registry' }), metrics: Registry = new Registry()): Promise<RegistryService> {
@@ -42,16 +48,26 @@ export class RegistryService {
     const auth = new TokenAuthority(config.tokens);
     if (!auth.adminConfigured) log.warn('no admin tokens configured (SWITCHYARD_ADMIN_TOKENS): every change will be refused');
     if (auth.readsOpen) log.warn('reads need no token on this registry', { host: config.host, reason: config.tokens.anonymousReads ? 'anonymous reads allowed' : 'no tokens configured' });
+    const policies = config.rolloutPolicies ?? (config.rolloutFile ? await loadRolloutPolicies(config.rolloutFile) : new RolloutPolicySet([]));
     const store = await RegistryStore.open(config.dataDir, log);
     const watch = new WatchHub(store, config.heartbeatMs);
     const publisher = config.redisUrl ? new ChangePublisher(config.redisUrl, log) : undefined;
     if (publisher) store.subscribe((change) => publisher.publish(change));
     const events = new RegistryMetrics(metrics, store, watch);
-    const router = registryRoutes({ store, watch, metrics, maxUploadBytes: config.maxUploadBytes, maxJsonBytes: config.maxJsonBytes });
+    const rolloutMetrics = new RolloutMetrics(metrics, store);
+    const rollouts = await RolloutController.open({ store, dataDir: config.dataDir, policies, gatewayMetricsUrls: config.gatewayMetricsUrls, monitorUrl: config.monitorUrl, log: log.child({ component: 'rollout' }), observer: rolloutMetrics });
+    rolloutMetrics.attach(rollouts);
+    const router = addRolloutRoutes(registryRoutes({ store, watch, metrics, maxUploadBytes: config.maxUploadBytes, maxJsonBytes: config.maxJsonBytes }), rollouts, config.maxJsonBytes);
     let service: RegistryService | undefined;
     const server = createServer((req, res) => service!.handle(req, res, router, auth, events));
-    const port = await listen(server, config.host, config.port);
-    service = new RegistryService(config, store, port, server, watch, publisher, log);
+    let port: number;
+    try {
+      port = await listen(server, config.host, config.port);
+    } catch (err) {
+      await rollouts.close();
+      throw err;
+    }
+    service = new RegistryService(config, store, port, server, watch, publisher, log, rollouts);
     log.info('registry ready', { host: config.host, port, dataDir: config.dataDir, models: store.listModels().length, seq: store.seq, problems: store.problems.length });
     return service;
   }
@@ -71,6 +87,7 @@ export class RegistryService {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.watch.close();
     if (this.inflight > 0) await new Promise<void>((resolve) => (this.drained = resolve));
+    await this.rollouts.close();
     await this.store.close();
     await this.publisher?.close();
     this.server.closeIdleConnections();

@@ -130,7 +130,8 @@ export class RegistryStore {
     });
   }
 
-  setAlias(actor: string, model: string, alias: string, version: string): Promise<MutationResult> {
+  /** `note` (optional) says why, in the audit record: the rollout controller's reasons. */
+  setAlias(actor: string, model: string, alias: string, version: string, note?: string): Promise<MutationResult> {
     requireModelName(model);
     requireAlias(alias);
     requireVersion(version);
@@ -147,11 +148,11 @@ export class RegistryStore {
       } catch (err) {
         throw new SwitchyardError('SY_ERR_IN_TRAFFIC', `moving alias "${alias}" to version ${version} would break the traffic policy: ${(err as Error).message}`);
       }
-      return this.commit(entry, actor, 'alias.set', { ...record, aliases }, { alias, version });
+      return this.commit(entry, actor, 'alias.set', { ...record, aliases }, { alias, version, ...noted(note) });
     });
   }
 
-  deleteAlias(actor: string, model: string, alias: string): Promise<MutationResult> {
+  deleteAlias(actor: string, model: string, alias: string, note?: string): Promise<MutationResult> {
     requireModelName(model);
     requireAlias(alias);
     return this.write(async () => {
@@ -161,11 +162,11 @@ export class RegistryStore {
       const uses = [...record.traffic.variants.filter((v) => v.target === alias).map((v) => `variant ${alias}=${v.weight}`), ...record.traffic.shadow.filter((s) => s.target === alias).map((s) => `shadow ${alias}:${s.percent}%`)];
       if (uses.length) throw new SwitchyardError('SY_ERR_IN_TRAFFIC', `alias "${alias}" is used by the traffic policy of '${model}' (${uses.join(', ')}); change the policy first`);
       const { [alias]: removed, ...aliases } = record.aliases;
-      return this.commit(entry, actor, 'alias.delete', { ...record, aliases }, { alias, version: removed });
+      return this.commit(entry, actor, 'alias.delete', { ...record, aliases }, { alias, version: removed, ...noted(note) });
     });
   }
 
-  putTraffic(actor: string, model: string, body: unknown): Promise<MutationResult> {
+  putTraffic(actor: string, model: string, body: unknown, note?: string): Promise<MutationResult> {
     requireModelName(model);
     const input = policyError(() => parseTrafficPolicyInput(body, model));
     return this.write(async () => {
@@ -177,7 +178,7 @@ export class RegistryStore {
       policyError(() => checkTrafficTargets(model, input, targetCatalog(entry, record.aliases)));
       const traffic = { ...record.traffic, variants: input.variants, shadow: input.shadow, sticky_header: input.sticky_header };
       if (JSON.stringify(traffic) === JSON.stringify(record.traffic)) return this.unchanged(entry);
-      return this.commit(entry, actor, 'traffic.set', { ...record, traffic }, {});
+      return this.commit(entry, actor, 'traffic.set', { ...record, traffic }, noted(note));
     });
   }
 
@@ -292,6 +293,10 @@ export class RegistryStore {
   private notBroken(entry: ModelEntry): void {
     if (entry.broken) throw new SwitchyardError('SY_ERR_MODEL_STATE_BROKEN', `model '${entry.name}' refuses changes: ${entry.broken}`);
   }
+}
+
+function noted(note: string | undefined): { note?: string } {
+  return note === undefined ? {} : { note };
 }
 
 function policyError<T>(fn: () => T): T {

@@ -17,10 +17,6 @@ import { eventually } from '../helpers/poll.js';
 const PROM_DIR = `${REPO_ROOT}deploy/prometheus`;
 const gate = prometheusGate();
 
-/** Series the rules and dashboard read that no process exports yet: they come with the rollout controller (issue 5). */
-const NOT_YET_EXPORTED = new Set(['switchyard_rollout_state', 'switchyard_rollouts_total']);
-
-
 function ruleExpressions(): string[] {
   const rules = parse(readFileSync(`${PROM_DIR}/rules.yml`, 'utf8')) as { groups: Array<{ rules: Array<{ expr: string }> }> };
   return rules.groups.flatMap((g) => g.rules.map((r) => String(r.expr)));
@@ -80,9 +76,8 @@ describe('a real Prometheus scraping a running stack', { skip: gate.skip, timeou
   it('every switchyard_* metric the dashboard and the rules read is exported by one of the processes', () => {
     const exported = new Set(Object.values(pages).flatMap((text) => [...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1])));
     const expressions = [...dashboardTargets().map((t) => t.expr), ...ruleExpressions()];
-    const missing = [...new Set(expressions.flatMap(metricNames))].filter((name) => !exported.has(name) && !NOT_YET_EXPORTED.has(name));
+    const missing = [...new Set(expressions.flatMap(metricNames))].filter((name) => !exported.has(name));
     assert.deepEqual(missing, [], `read by the dashboard or rules but exported by no process: ${missing.join(', ')}`);
-    for (const name of NOT_YET_EXPORTED) assert.ok(!exported.has(name), `${name} is exported now: drop it from NOT_YET_EXPORTED`);
   });
 
   it("answers the dashboard's request-rate and p99 expressions, every dashboard expression and the recording rules", async () => {
