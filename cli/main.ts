@@ -11,6 +11,8 @@ import { aliasCommand } from './operator/alias-command.js';
 import { trafficCommand } from './operator/traffic-command.js';
 import { rolloutCommand } from './operator/rollout-command.js';
 import { auditCommand } from './operator/audit-command.js';
+import { trainCommand } from './operator/train-command.js';
+import { jobsCommand } from './operator/jobs-command.js';
 import { trainBuiltinCommand } from './train-builtin-command.js';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; summary: string }> = {
@@ -23,6 +25,8 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; summary
   traffic: { run: trafficCommand, summary: "show or set a model's traffic policy (weights, shadow, sticky header)" },
   rollout: { run: rolloutCommand, summary: "show, start, pause, resume, promote or abort a model's progressive rollout" },
   audit: { run: auditCommand, summary: 'who changed what in the registry, before -> after' },
+  train: { run: trainCommand, summary: 'queue a training job for a model (train, evaluate against stable, register, canary); --wait follows it' },
+  jobs: { run: jobsCommand, summary: 'training jobs on the registry; `jobs show JOB` prints one with its log' },
   drift: { run: driftCommand, summary: 'compare two CSV files for data drift (PSI, KS, chi-squared, Jensen-Shannon, Wasserstein)' },
   'train-builtin': { run: trainBuiltinCommand, summary: 'train the built-in classifier (logistic or mlp) on a labeled CSV: writes model.onnx and metrics.json' },
   examples: { run: examplesCommand, summary: 'write the bundled example models into a model repository directory' },

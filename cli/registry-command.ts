@@ -6,6 +6,7 @@ import { collectProcessMetrics } from '../runtime/process-metrics.js';
 import { tokenConfigFromEnv } from '../models/registry/auth.js';
 import { REGISTRY_DEFAULTS } from '../models/registry/config.js';
 import { RegistryService } from '../models/registry/registry-service.js';
+import { TrainingConfig } from '../models/training/training-config.js';
 import { createLogger } from '../runtime/log.js';
 import { onShutdownSignal } from '../runtime/shutdown.js';
 
@@ -25,13 +26,23 @@ options:
                           (built-in defaults without it: steps 10/25/50/100 every 30 s, 1 % errors, p99 x1.5)
   --gateway-metrics URL   a gateway's Prometheus endpoint the rollout guards read (repeatable, one per
                           replica; e.g. http://127.0.0.1:8002/metrics)
-  --monitor URL           the monitor's HTTP API, for the accuracy and drift guards (e.g. http://127.0.0.1:8010)
+  --monitor URL           the monitor's HTTP API, for the accuracy and drift guards and the labeled data
+                          training jobs fetch (e.g. http://127.0.0.1:8010)
+  --training FILE         how each model retrains (JSON list; "model": "*" is the default), e.g.
+                          [{"model": "*", "trainer": {"builtin": {"algorithm": "logistic"}},
+                            "data": {"min_rows": 200}, "holdout_fraction": 0.2, "margin": 0.01},
+                           {"model": "credit", "trainer": {"command": "python train.py --data {data} --out {out}", "timeout_s": 900}}]
+                          (without it: built-in logistic regression on the monitor's labeled data)
+  --training-concurrency N  training jobs running at once over all models (default ${REGISTRY_DEFAULTS.trainingConcurrency})
   -h, --help
 
 tokens (comma-separated, each "token" or "name:token", at least 16 characters; the name is what the audit log records):
   SWITCHYARD_ADMIN_TOKENS  may change anything (register, alias, traffic, archive)
   SWITCHYARD_READ_TOKENS   may read
 Without admin tokens every change is refused. Once any token is set, reads need one too unless --anonymous-reads.
+
+retraining webhooks (POST /api/v1/webhooks/retrain, from the monitor):
+  SWITCHYARD_WEBHOOK_SECRET  the monitor's Standard Webhooks secret (whsec_...); without it the route answers 503
 `;
 
 export async function registryCommand(argv: string[]): Promise<void> {
@@ -47,6 +58,8 @@ export async function registryCommand(argv: string[]): Promise<void> {
       rollout: { type: 'string' },
       'gateway-metrics': { type: 'string', multiple: true },
       monitor: { type: 'string' },
+      training: { type: 'string' },
+      'training-concurrency': { type: 'string', default: String(REGISTRY_DEFAULTS.trainingConcurrency) },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -55,7 +68,7 @@ export async function registryCommand(argv: string[]): Promise<void> {
     process.stdout.write(REGISTRY_HELP);
     return;
   }
-  const int = (key: 'port' | 'max-upload-bytes'): number => {
+  const int = (key: 'port' | 'max-upload-bytes' | 'training-concurrency'): number => {
     const n = Number(values[key]);
     if (!Number.isInteger(n)) throw new Error(`--${key} must be an integer, got '${values[key]}'`);
     return n;
@@ -74,6 +87,9 @@ export async function registryCommand(argv: string[]): Promise<void> {
       rolloutFile: values.rollout === undefined ? undefined : resolve(values.rollout),
       gatewayMetricsUrls: values['gateway-metrics'] ?? [],
       monitorUrl: values.monitor,
+      training: values.training === undefined ? TrainingConfig.DEFAULT : await TrainingConfig.load(resolve(values.training)),
+      trainingConcurrency: int('training-concurrency'),
+      webhookSecret: process.env.SWITCHYARD_WEBHOOK_SECRET || undefined,
     },
     log,
     metrics,

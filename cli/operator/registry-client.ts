@@ -48,6 +48,11 @@ export class RegistryClient {
     return this.request<T>('GET', path);
   }
 
+  /** A text/plain answer (a job's log), as it came. */
+  getText(path: string): Promise<string> {
+    return this.request<string>('GET', path, undefined, {}, true);
+  }
+
   send<T = any>(method: 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
     return this.request<T>(method, path, body === undefined ? undefined : JSON.stringify(body), body === undefined ? {} : { 'Content-Type': 'application/json' });
   }
@@ -56,7 +61,7 @@ export class RegistryClient {
     return this.request<T>('POST', path, form);
   }
 
-  private async request<T>(method: string, path: string, body?: string | FormData, headers: Record<string, string> = {}): Promise<T> {
+  private async request<T>(method: string, path: string, body?: string | FormData, headers: Record<string, string> = {}, asText = false): Promise<T> {
     if (this.token) headers.Authorization = `Bearer ${this.token}`;
     const url = `${this.baseUrl}${path}`;
     let res: Response;
@@ -78,7 +83,7 @@ export class RegistryClient {
       const hint = res.status === 401 && !this.token ? ' (no token was sent: pass --token or set SWITCHYARD_TOKEN)' : '';
       throw new RegistryRefusal(res.status, parsed?.code, `registry refused ${method} ${path} (${res.status}${parsed?.code ? ` ${parsed.code}` : ''}): ${message}${hint}`);
     }
-    return parsed as T;
+    return (asText ? text : parsed) as T;
   }
 }
 

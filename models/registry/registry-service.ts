@@ -23,6 +23,15 @@ import { addRolloutRoutes } from '../rollout/rollout-api.js';
 import { RolloutController } from '../rollout/rollout-controller.js';
 import { RolloutMetrics } from '../rollout/rollout-metrics.js';
 import { loadRolloutPolicies, RolloutPolicySet } from '../rollout/rollout-policy.js';
+import type { CanaryStarter } from '../training/canary-starter.js';
+import { TrainingRunner } from '../training/training-runner.js';
+import { mountTrainingRoutes } from '../training/training-routes.js';
+
+/** What tests (or an embedding program) may put in place of the registry's own parts. */
+export interface RegistryHooks {
+  /** Receives every retrained version that beat stable; the rollout controller by default. */
+  canaryStarter?: CanaryStarter;
+}
 
 const PARAM_RULES: Record<string, (value: string) => string> = { model: requireModelName, version: requireVersion, alias: requireAlias };
 
@@ -41,9 +50,11 @@ export class RegistryService {
     private readonly log: Logger,
     /** The progressive rollout controller; the training job runner takes it as its `CanaryStarter`. */
     readonly rollouts: RolloutController,
+    /** Training jobs: queue, store, webhook receiver state. */
+    readonly training: TrainingRunner,
   ) {}
 
-  static async start(input: Partial<RegistryConfig> & { dataDir: string }, log: Logger = createLogger({ component: 'registry' }), metrics: Registry = new Registry()): Promise<RegistryService> {
+  static async start(input: Partial<RegistryConfig> & { dataDir: string }, log: Logger = createLogger({ component: 'registry' }), metrics: Registry = new Registry(), hooks: RegistryHooks = {}): Promise<RegistryService> {
     const config = registryConfig(input);
     const auth = new TokenAuthority(config.tokens);
     if (!auth.adminConfigured) log.warn('no admin tokens configured (SWITCHYARD_ADMIN_TOKENS): every change will be refused');
@@ -58,16 +69,29 @@ export class RegistryService {
     const rollouts = await RolloutController.open({ store, dataDir: config.dataDir, policies, gatewayMetricsUrls: config.gatewayMetricsUrls, monitorUrl: config.monitorUrl, log: log.child({ component: 'rollout' }), observer: rolloutMetrics });
     rolloutMetrics.attach(rollouts);
     const router = addRolloutRoutes(registryRoutes({ store, watch, metrics, maxUploadBytes: config.maxUploadBytes, maxJsonBytes: config.maxJsonBytes }), rollouts, config.maxJsonBytes);
+    const training = await TrainingRunner.start({
+      dataDir: config.dataDir,
+      store,
+      training: config.training,
+      ...(config.monitorUrl !== undefined ? { monitorUrl: config.monitorUrl } : {}),
+      ...(config.webhookSecret !== undefined ? { webhookSecret: config.webhookSecret } : {}),
+      concurrency: config.trainingConcurrency,
+      canaryStarter: hooks.canaryStarter ?? rollouts,
+      log: log.child({ component: 'training' }),
+      metrics,
+    });
+    mountTrainingRoutes(router, training, config.maxJsonBytes);
     let service: RegistryService | undefined;
     const server = createServer((req, res) => service!.handle(req, res, router, auth, events));
     let port: number;
     try {
       port = await listen(server, config.host, config.port);
     } catch (err) {
+      await training.close();
       await rollouts.close();
       throw err;
     }
-    service = new RegistryService(config, store, port, server, watch, publisher, log, rollouts);
+    service = new RegistryService(config, store, port, server, watch, publisher, log, rollouts, training);
     log.info('registry ready', { host: config.host, port, dataDir: config.dataDir, models: store.listModels().length, seq: store.seq, problems: store.problems.length });
     return service;
   }
@@ -87,6 +111,7 @@ export class RegistryService {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.watch.close();
     if (this.inflight > 0) await new Promise<void>((resolve) => (this.drained = resolve));
+    await this.training.close();
     await this.rollouts.close();
     await this.store.close();
     await this.publisher?.close();

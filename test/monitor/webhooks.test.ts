@@ -8,8 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Webhook } from 'standardwebhooks';
 import type { PolicySpec } from '../../monitor/policies/policy-spec.js';
-import { RETRAIN_EVENT_TYPE } from '../../monitor/webhooks/retrain-request.js';
-import { verifyWebhook } from '../../monitor/webhooks/verify.js';
+import { RETRAIN_EVENT_TYPE, type RetrainRequest } from '../../monitor/webhooks/retrain-request.js';
+import { verifyWebhook } from '../../runtime/webhook-signature.js';
 import { WebhookSender } from '../../monitor/webhooks/webhook-sender.js';
 import { SwitchyardError } from '../../runtime/errors.js';
 import { createLogger } from '../../runtime/log.js';
@@ -66,7 +66,7 @@ describe('retraining webhooks', () => {
     assert.equal(await metricValue(m.monitor, 'switchyard_policy_suppressed_total', { model: 'credit' }), 2);
 
     const [delivery] = healthy.received;
-    const request = verifyWebhook(SECRET, delivery!.headers, delivery!.body);
+    const request = verifyWebhook<RetrainRequest>(SECRET, delivery!.headers, delivery!.body);
     assert.equal(request.type, RETRAIN_EVENT_TYPE);
     assert.equal(request.id, headersOf(delivery!)['webhook-id']);
     assert.equal(request.model, 'credit');
@@ -82,7 +82,7 @@ describe('retraining webhooks', () => {
     // the flaky receiver: 500, 500, then 204 on the third try, the same webhook-id every time
     assert.deepEqual(flaky.received.map((r) => r.status), [500, 500, 204]);
     assert.deepEqual(new Set(flaky.received.map((r) => headersOf(r)['webhook-id'])), new Set([request.id]));
-    for (const r of flaky.received) assert.equal(verifyWebhook(SECRET, r.headers, r.body).id, request.id, 'every retry is signed');
+    for (const r of flaky.received) assert.equal(verifyWebhook<RetrainRequest>(SECRET, r.headers, r.body).id, request.id, 'every retry is signed');
     assert.equal(await metricValue(m.monitor, 'switchyard_webhook_attempts_total', { result: 'retry_status' }), 2);
     assert.equal(await metricValue(m.monitor, 'switchyard_webhook_deliveries_total', { outcome: 'delivered' }), 2);
 
@@ -96,7 +96,7 @@ describe('retraining webhooks', () => {
     await publish(m.grpc, [predictionBatch('credit', '1', 'stable', rows(WINDOW, 32, SHIFT))]);
     await m.monitor.webhooksSettled();
     assert.equal(healthy.received.length, 2);
-    const second = verifyWebhook(SECRET, healthy.received[1]!.headers, healthy.received[1]!.body);
+    const second = verifyWebhook<RetrainRequest>(SECRET, healthy.received[1]!.headers, healthy.received[1]!.body);
     assert.notEqual(second.id, request.id);
     assert.equal(await metricValue(m.monitor, 'switchyard_policy_triggers_total', { model: 'credit', metric: 'dataset_drift' }), 2);
   });
@@ -104,20 +104,20 @@ describe('retraining webhooks', () => {
   it('refuses a tampered body, a wrong secret, an old or future timestamp, missing headers', async () => {
     await eventually('a delivered webhook', () => (healthy.received.length > 0 ? true : undefined));
     const { headers, body } = healthy.received[0]!;
-    verifyWebhook(SECRET, headers, body);
-    expectRefused(() => verifyWebhook(SECRET, headers, body.replace('"credit"', '"kredit"')), /altered/);
+    verifyWebhook<RetrainRequest>(SECRET, headers, body);
+    expectRefused(() => verifyWebhook<RetrainRequest>(SECRET, headers, body.replace('"credit"', '"kredit"')), /altered/);
     expectRefused(() => verifyWebhook(`whsec_${randomBytes(32).toString('base64')}`, headers, body), /another secret/);
-    expectRefused(() => verifyWebhook(SECRET, headers, body, { nowMs: Date.now() + 10 * 60_000 }), /old/);
-    expectRefused(() => verifyWebhook(SECRET, { ...headers, 'webhook-signature': undefined }, body), /missing/);
+    expectRefused(() => verifyWebhook<RetrainRequest>(SECRET, headers, body, { nowMs: Date.now() + 10 * 60_000 }), /old/);
+    expectRefused(() => verifyWebhook<RetrainRequest>(SECRET, { ...headers, 'webhook-signature': undefined }, body), /missing/);
 
     // a correct signature over an old timestamp (a replay) is refused too
     const id = 'msg_replayed';
     const then = new Date(Date.now() - 10 * 60_000);
     const replay = { 'webhook-id': id, 'webhook-timestamp': String(Math.floor(then.getTime() / 1000)), 'webhook-signature': new Webhook(SECRET).sign(id, then, body) };
-    expectRefused(() => verifyWebhook(SECRET, replay, body), /600 s old/);
-    assert.equal(verifyWebhook(SECRET, replay, body, { toleranceSeconds: 3600 }).model, 'credit', 'within a wider tolerance it verifies');
+    expectRefused(() => verifyWebhook<RetrainRequest>(SECRET, replay, body), /600 s old/);
+    assert.equal(verifyWebhook<RetrainRequest>(SECRET, replay, body, { toleranceSeconds: 3600 }).model, 'credit', 'within a wider tolerance it verifies');
     const ahead = new Date(Date.now() + 10 * 60_000);
-    expectRefused(() => verifyWebhook(SECRET, { ...replay, 'webhook-timestamp': String(Math.floor(ahead.getTime() / 1000)), 'webhook-signature': new Webhook(SECRET).sign(id, ahead, body) }, body), /future/);
+    expectRefused(() => verifyWebhook<RetrainRequest>(SECRET, { ...replay, 'webhook-timestamp': String(Math.floor(ahead.getTime() / 1000)), 'webhook-signature': new Webhook(SECRET).sign(id, ahead, body) }, body), /future/);
   });
 });
 

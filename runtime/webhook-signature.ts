@@ -1,8 +1,8 @@
 /**
  * For receivers of the monitor's webhooks (the registry's training runner, or anyone's): checks a
- * Standard Webhooks signature and timestamp and returns the parsed body.
+ * Standard Webhooks signature and timestamp and returns the parsed body (typed by the caller).
  *
- *   const request = verifyWebhook(process.env.SWITCHYARD_WEBHOOK_SECRET, req.headers, rawBody);
+ *   const request = verifyWebhook<RetrainRequest>(process.env.SWITCHYARD_WEBHOOK_SECRET, req.headers, rawBody);
  *
  * Throws SwitchyardError SY_ERR_INVALID_SIGNATURE (HTTP 401) when a header is missing, the
  * timestamp is further than `toleranceSeconds` (default 300) from now — a replay or a stale
@@ -12,8 +12,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import { SwitchyardError } from '../../runtime/errors.js';
-import type { RetrainRequest } from './retrain-request.js';
+import { SwitchyardError } from './errors.js';
 
 export type WebhookHeaders = Headers | Record<string, string | string[] | undefined>;
 
@@ -24,7 +23,7 @@ export interface VerifyOptions {
   readonly nowMs?: number;
 }
 
-export function verifyWebhook(secret: string, headers: WebhookHeaders, body: string | Uint8Array, options: VerifyOptions = {}): RetrainRequest {
+export function verifyWebhook<T = unknown>(secret: string, headers: WebhookHeaders, body: string | Uint8Array, options: VerifyOptions = {}): T {
   const id = header(headers, 'webhook-id');
   const timestamp = header(headers, 'webhook-timestamp');
   const signatures = header(headers, 'webhook-signature');
@@ -45,7 +44,7 @@ export function verifyWebhook(secret: string, headers: WebhookHeaders, body: str
   });
   if (!matches) throw refused('no webhook-signature matches the body: it was altered, or signed with another secret');
   try {
-    return JSON.parse(text) as RetrainRequest;
+    return JSON.parse(text) as T;
   } catch {
     throw new SwitchyardError('SY_ERR_INVALID_JSON', 'webhook body is signed but is not JSON');
   }
