@@ -1,0 +1,91 @@
+/**
+ * The whole loop on one machine as supervised child processes: registry (+ training runner and
+ * rollout controller), monitor, gateway. The monitor's retraining webhooks go to the registry,
+ * the registry reads the monitor's labels and the gateway's metrics, the gateway follows the
+ * registry and streams its records to the monitor. Shared by `switchyard up` and `switchyard demo`.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from '../runtime/log.js';
+import { answers, Supervisor } from '../runtime/supervisor.js';
+
+export interface StackOptions {
+  dataDir: string;
+  host: string;
+  /** Gateway REST on portBase, gRPC +1, metrics +2; monitor +10 (HTTP) and +11 (ingest); registry +20. */
+  portBase: number;
+  /** Extra options per process (after the ones the stack sets). */
+  registryArgs?: string[];
+  monitorArgs?: string[];
+  gatewayArgs?: string[];
+}
+
+export interface StackUrls {
+  gateway: string;
+  grpc: string;
+  gatewayMetrics: string;
+  monitor: string;
+  registry: string;
+}
+
+export interface Stack {
+  urls: StackUrls;
+  /** The registry admin token of this data directory. */
+  token: string;
+  stop(): Promise<void>;
+}
+
+export const DEFAULT_PORT_BASE = 8000;
+
+export function stackUrls(host: string, portBase: number): StackUrls {
+  const at = (offset: number): string => `http://${host.includes(':') ? `[${host}]` : host}:${portBase + offset}`;
+  return { gateway: at(0), grpc: `${host}:${portBase + 1}`, gatewayMetrics: `${at(2)}/metrics`, monitor: at(10), registry: at(20) };
+}
+
+/** A secret of this data directory, created on first start (readable by its owner only). */
+async function dataDirSecret(dataDir: string, file: string, create: () => string): Promise<string> {
+  const path = join(dataDir, file);
+  try {
+    return (await readFile(path, 'utf8')).trim();
+  } catch {
+    const secret = create();
+    await writeFile(path, `${secret}\n`, { mode: 0o600 });
+    return secret;
+  }
+}
+
+export async function startStack(options: StackOptions, log: Logger): Promise<Stack> {
+  const { dataDir, host, portBase } = options;
+  await mkdir(dataDir, { recursive: true });
+  const token = await dataDirSecret(dataDir, 'admin-token', () => randomBytes(24).toString('hex'));
+  const webhookSecret = await dataDirSecret(dataDir, 'webhook-secret', () => `whsec_${randomBytes(32).toString('base64')}`);
+  const urls = stackUrls(host, portBase);
+  const env = { SWITCHYARD_ADMIN_TOKENS: `up:${token}`, SWITCHYARD_TOKEN: token, SWITCHYARD_WEBHOOK_SECRET: webhookSecret };
+  const supervisor = new Supervisor(log);
+  const port = (offset: number): string => String(portBase + offset);
+  try {
+    await supervisor.start({
+      name: 'registry',
+      args: ['registry', '--data-dir', dataDir, '--host', host, '--port', port(20), '--monitor', urls.monitor, '--gateway-metrics', urls.gatewayMetrics, ...(options.registryArgs ?? [])],
+      env,
+      ready: () => answers(`${urls.registry}/healthz`),
+    });
+    await supervisor.start({
+      name: 'monitor',
+      args: ['monitor', '--registry', urls.registry, '--host', host, '--http-port', port(10), '--grpc-port', port(11), '--webhook', `${urls.registry}/api/v1/webhooks/retrain`, ...(options.monitorArgs ?? [])],
+      env,
+      ready: () => answers(`${urls.monitor}/healthz`),
+    });
+    await supervisor.start({
+      name: 'gateway',
+      args: ['gateway', '--registry', urls.registry, '--monitor', `${host}:${portBase + 11}`, '--host', host, '--http-port', port(0), '--grpc-port', port(1), '--metrics-port', port(2), ...(options.gatewayArgs ?? [])],
+      env,
+      ready: () => answers(`${urls.gateway}/v2/health/ready`),
+    });
+  } catch (err) {
+    await supervisor.stop();
+    throw err;
+  }
+  return { urls, token, stop: () => supervisor.stop() };
+}
