@@ -15,6 +15,8 @@ export interface TrainerCommandSpec {
   timeoutMs: number;
   /** Added to this process's environment. */
   env?: Record<string, string>;
+  /** Aborted when the registry shuts down: the command's group is stopped as on a timeout. */
+  signal?: AbortSignal;
 }
 
 export interface TrainerOutput {
@@ -22,7 +24,7 @@ export interface TrainerOutput {
   metrics: Record<string, number>;
 }
 
-export type TrainerFailureReason = 'exit' | 'timeout' | 'missing_output' | 'bad_metrics' | 'spawn';
+export type TrainerFailureReason = 'exit' | 'timeout' | 'stopped' | 'missing_output' | 'bad_metrics' | 'spawn';
 
 export class TrainerFailure extends Error {
   override name = 'TrainerFailure';
@@ -90,6 +92,7 @@ function runInGroup(command: string, spec: TrainerCommandSpec, log: (line: strin
       timedOut = true;
       stopGroup();
     }, spec.timeoutMs);
+    spec.signal?.addEventListener('abort', stopGroup, { once: true });
 
     child.once('error', (err) => {
       clearTimeout(timer);
@@ -100,6 +103,7 @@ function runInGroup(command: string, spec: TrainerCommandSpec, log: (line: strin
     // 'close': exited and every output line read.
     child.once('close', (code, signal) => {
       clearTimeout(timer);
+      if (spec.signal?.aborted) return fail(new TrainerFailure('stopped', `trainer command stopped: the registry is shutting down${tail()}`));
       if (timedOut) return fail(new TrainerFailure('timeout', `trainer command did not finish within ${spec.timeoutMs} ms and was stopped (SIGTERM, SIGKILL after ${KILL_GRACE_MS / 1000} s)${tail()}`));
       if (code !== 0) return fail(new TrainerFailure('exit', `trainer command ${code === null ? `was killed by ${signal}` : `exited with code ${code}`}, expected 0${tail()}`));
       done();

@@ -97,7 +97,7 @@ async function runJob(deps: TrainingJobDeps, job: JobRecord, signal: AbortSignal
   const command = trainerCommand(spec, contract.input.name, contract.output.name, stable.outputs[0]!.shape);
   log(`train: ${command}`);
   const trained = await runTrainerCommand(
-    { command, timeoutMs: spec.trainer.timeoutMs, env: { SWITCHYARD_MODEL: model, SWITCHYARD_JOB: job.id, SWITCHYARD_INPUT_NAME: contract.input.name, SWITCHYARD_OUTPUT_NAME: contract.output.name } },
+    { command, timeoutMs: spec.trainer.timeoutMs, env: { SWITCHYARD_MODEL: model, SWITCHYARD_JOB: job.id, SWITCHYARD_INPUT_NAME: contract.input.name, SWITCHYARD_OUTPUT_NAME: contract.output.name }, signal },
     trainPath,
     join(dir, 'out'),
     (line) => log(`trainer ${line}`),

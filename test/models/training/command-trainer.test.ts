@@ -23,6 +23,14 @@ describe('runTrainerCommand', () => {
   after(() => rm(dir, { recursive: true, force: true }));
 
   /** Runs `command`, expecting a TrainerFailure with `reason`; returns it and the logged lines. */
+  /** Killed with its group: gone, or a zombie until whoever inherited it reaps it. */
+  async function wentWithItsGroup(pid: number): Promise<void> {
+    await until(`the background sleep (pid ${pid}) went with its group`, async () => {
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+      return stat === '' || stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+    }, 5_000);
+  }
+
   async function failure(command: string, reason: TrainerFailureReason, timeoutMs = 20_000): Promise<{ error: TrainerFailure; lines: string[] }> {
     const lines: string[] = [];
     const error = await runTrainerCommand({ command, timeoutMs }, dataPath, join(dir, `out-${reason}-${lines.length}${Math.random()}`), (l) => lines.push(l)).then(
@@ -72,11 +80,23 @@ describe('runTrainerCommand', () => {
     assert.match(error.message, /did not finish within 300 ms and was stopped \(SIGTERM, SIGKILL after 2 s\)/);
     assert.deepEqual(lines, ['stdout: started']);
     const sleeper = Number(await readFile(pidFile, 'utf8'));
-    // killed with its group; a zombie until whoever inherited it reaps it
-    await until(`the background sleep (pid ${sleeper}) went with its group`, async () => {
-      const stat = await readFile(`/proc/${sleeper}/stat`, 'utf8').catch(() => '');
-      return stat === '' || stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-    }, 5_000);
+    await wentWithItsGroup(sleeper);
+  });
+
+  it('stops the process group when the registry shuts down (the abort signal), reason stopped', async () => {
+    const pidFile = join(dir, 'stopped.pid');
+    const stop = new AbortController();
+    const lines: string[] = [];
+    const running = runTrainerCommand({ command: `echo started; sleep 30 & echo $! > '${pidFile}'; wait`, timeoutMs: 60_000, signal: stop.signal }, dataPath, join(dir, 'out-stopped'), (l) => lines.push(l));
+    await until('the trainer started', () => lines.includes('stdout: started'), 10_000);
+    stop.abort();
+    const error = await running.then(
+      () => assert.fail('expected the trainer to be stopped'),
+      (err: unknown) => err as TrainerFailure,
+    );
+    assert.equal(error.reason, 'stopped', error.message);
+    const sleeper = Number(await readFile(pidFile, 'utf8'));
+    await wentWithItsGroup(sleeper);
   });
 
   it('requires model.onnx', async () => {
