@@ -94,8 +94,12 @@ describe('switchyard demo: drift → webhook → job → canary → outcome, on 
     const version = canaryJob().result.version;
     const { records } = first('audit');
     assert.ok(records.some((r: any) => r.actor === 'trainer' && r.action === 'register' && r.version === version), JSON.stringify(records));
-    const moves = records.filter((r: any) => r.actor === 'rollout' && r.note?.includes(`v${version}`));
-    // start (canary alias + traffic), at least one step, and the outcome
-    assert.ok(moves.length >= 4, `rollout moves for v${version}: ${JSON.stringify(moves)}`);
+    const start = records.find((r: any) => r.actor === 'rollout' && r.action === 'alias.set' && r.alias === 'canary' && r.version === version);
+    assert.ok(start, `no rollout start for v${version}: ${JSON.stringify(records)}`);
+    const rollout = /^rollout (\S+):/.exec(start.note)![1];
+    const moves = records.filter((r: any) => r.actor === 'rollout' && r.note.startsWith(`rollout ${rollout}:`));
+    // start (canary alias + traffic), then the outcome: the stable alias moved or the canary alias removed, and the traffic
+    assert.ok(moves.length >= 4, `moves of rollout ${rollout}: ${JSON.stringify(moves)}`);
+    assert.ok(moves.some((r: any) => r.action === 'alias.delete' && r.alias === 'canary'), `the outcome of rollout ${rollout}: ${JSON.stringify(moves)}`);
   });
 });
