@@ -4,6 +4,7 @@
  * labelled rows behind it, and the share of drifted features. The count window
  * is read, or the time window while the count window is empty.
  */
+import { fetchSource } from './fetch-source.js';
 import type { MonitorStatus, VersionStatus } from '../../monitor/status/status-view.js';
 
 export interface VersionQuality {
@@ -44,13 +45,5 @@ export function qualityOf(v: VersionStatus): VersionQuality {
 }
 
 async function getJson(url: string): Promise<unknown> {
-  let res: Response;
-  try {
-    res = await fetch(url, { signal: AbortSignal.timeout(3000) });
-  } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause;
-    throw new Error(cause?.code ?? (err as Error).message);
-  }
-  if (!res.ok) throw new Error(`HTTP ${res.status}`);
-  return res.json();
+  return (await fetchSource(url)).json();
 }

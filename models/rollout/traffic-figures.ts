@@ -10,6 +10,7 @@
  * baseline. Shadow requests (role "shadow") are left out: their answers never
  * reach a caller.
  */
+import { fetchSource } from './fetch-source.js';
 import { ERROR_CODES, httpStatusOf } from '../../runtime/errors.js';
 import { parseExposition, type Sample } from './prometheus-text.js';
 
@@ -169,13 +170,5 @@ function normalizeLe(le: string): string {
 }
 
 async function fetchMetrics(url: string): Promise<string> {
-  let res: Response;
-  try {
-    res = await fetch(url, { signal: AbortSignal.timeout(3000) });
-  } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause;
-    throw new Error(cause?.code ?? (err as Error).message);
-  }
-  if (!res.ok) throw new Error(`HTTP ${res.status}`);
-  return res.text();
+  return (await fetchSource(url)).text();
 }

@@ -6,21 +6,19 @@
  * SIGTERM, which must exit 0.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { readRepository } from '../../../gateway/model-repository.js';
 import { mulberry32 } from '../../../models/examples.js';
 import { sha256Hex } from '../../../models/repository-writer.js';
 import { ADMIN_TOKEN, call, manifestFor, register } from './helpers.js';
+import { startRegistryProcess } from '../../helpers/registry-process.js';
 
 const SEED = Number(process.env.SWITCHYARD_CRASH_SEED ?? 6021);
 const ROUNDS = Number(process.env.SWITCHYARD_CRASH_ROUNDS ?? 10);
-const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'registry-process.js');
 const MODEL = 'crash';
 
 interface Acked {
@@ -30,21 +28,6 @@ interface Acked {
   sent: Set<string>; // every sha256 ever uploaded
 }
 
-async function startProcess(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [SCRIPT, '--data-dir', dataDir, '--port', '0'], {
-    env: { ...process.env, SWITCHYARD_ADMIN_TOKENS: `crasher:${ADMIN_TOKEN}`, SWITCHYARD_LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  const lines: string[] = [];
-  const port = await new Promise<number>((resolve, reject) => {
-    createInterface({ input: child.stderr! }).on('line', (line) => {
-      lines.push(line);
-      if (line.includes('"registry ready"')) resolve(JSON.parse(line).port);
-    });
-    child.once('exit', (code) => reject(new Error(`registry process exited (${code}) before listening:\n${lines.join('\n')}`)));
-  });
-  return { child, url: `http://127.0.0.1:${port}` };
-}
 
 function exited(child: ChildProcess): Promise<number | null> {
   return child.exitCode !== null || child.signalCode !== null ? Promise.resolve(child.exitCode) : new Promise((resolve) => child.once('exit', (code) => resolve(code)));
@@ -103,7 +86,7 @@ describe('registry crash safety', () => {
     let interrupted = 0;
     try {
       for (let round = 0; round <= ROUNDS; round++) {
-        const { child, url } = await startProcess(dataDir);
+        const { child, url } = await startRegistryProcess(['--data-dir', dataDir], `crasher:${ADMIN_TOKEN}`);
         committedUnacknowledged += await verify(url, dataDir, acked, round);
         if (round === ROUNDS) {
           child.kill('SIGTERM');

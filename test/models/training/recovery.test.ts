@@ -5,34 +5,15 @@
  * And the training config is refused with precise messages.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readdir, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { RESTART_FAILURE } from '../../../models/training/job-store.js';
 import { TrainingConfig } from '../../../models/training/training-config.js';
 import { until } from '../../helpers/poll.js';
+import { startRegistryProcess } from '../../helpers/registry-process.js';
 import { ADMIN_TOKEN, call, finished, job, jobLog, registerTabular, shellQuote, startTrainingRegistry, tabularRows, tempDir, writeDataset } from './helpers.js';
 
-const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), '..', 'registry', 'registry-process.js');
-
-async function startProcess(args: string[]): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [SCRIPT, ...args, '--port', '0'], {
-    env: { ...process.env, SWITCHYARD_ADMIN_TOKENS: `alice:${ADMIN_TOKEN}`, SWITCHYARD_LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  const lines: string[] = [];
-  const port = await new Promise<number>((resolve, reject) => {
-    createInterface({ input: child.stderr! }).on('line', (line) => {
-      lines.push(line);
-      if (line.includes('"registry ready"')) resolve(JSON.parse(line).port);
-    });
-    child.once('exit', (code) => reject(new Error(`registry process exited (${code}) before listening:\n${lines.join('\n')}`)));
-  });
-  return { child, url: `http://127.0.0.1:${port}` };
-}
 
 describe('training job recovery', () => {
   const dirs: string[] = [];
@@ -51,7 +32,7 @@ describe('training job recovery', () => {
     const trainingFile = join(dir, 'training.json');
     await writeFile(trainingFile, JSON.stringify(training));
 
-    const { child, url } = await startProcess(['--data-dir', dataDir, '--training', trainingFile]);
+    const { child, url } = await startRegistryProcess(['--data-dir', dataDir, '--training', trainingFile], `alice:${ADMIN_TOKEN}`);
     let killedId: string;
     let queuedId: string;
     try {
