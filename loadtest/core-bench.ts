@@ -33,8 +33,8 @@ import type { Endpoints } from './targets.js';
 
 const MODEL = 'mlp';
 const BATCHES = [1, 8, 32, 128];
-const PAYLOAD: PayloadSpec = { model: MODEL, input: 'features', output: 'probabilities', rows: 1, width: MLP_WIDTHS[0]!, seed: 7 };
-const DEFAULT_OUT = fileURLToPath(new URL('../../loadtest/results/core-latest.json', import.meta.url));
+const payload = (rows: number): PayloadSpec => ({ model: MODEL, input: 'features', output: 'probabilities', rows, width: MLP_WIDTHS[0]!, seed: 7 });
+const defaultOut = (rows: number): string => fileURLToPath(new URL(`../../loadtest/results/core-latest${rows > 1 ? `-rows${rows}` : ''}.json`, import.meta.url));
 
 const progress = (msg: string): void => void process.stderr.write(`[bench:core] ${msg}\n`);
 
@@ -54,6 +54,7 @@ async function main(): Promise<void> {
   const parsed = parseCoreOptions(process.argv.slice(2));
   if (parsed === 'help') return void process.stdout.write(CORE_HELP);
   const o = parsed;
+  const PAYLOAD = payload(o.rowsPerRequest);
   const planned = plannedSeconds(o);
   if (planned > o.timeLimitS) throw new Error(`planned run of ~${planned} s exceeds --time-limit-s ${o.timeLimitS}; shorten --duration-ms or the lists`);
   progress(`planned duration ~${planned} s (hard limit ${o.timeLimitS} s)`);
@@ -145,12 +146,12 @@ async function main(): Promise<void> {
     await gateway.stop();
 
     const configuration = describe(o, raw);
-    const report = renderCoreReport({ title: 'bench:core — gateway vs raw ONNX Runtime, heavy MLP', configuration, raw, steps, probes });
+    const report = renderCoreReport({ title: 'bench:core — gateway vs raw ONNX Runtime, heavy MLP', configuration, raw, steps, probes, rowsPerRequest: o.rowsPerRequest });
     process.stdout.write(report);
-    const out = o.out ?? DEFAULT_OUT;
+    const out = o.out ?? defaultOut(o.rowsPerRequest);
     await mkdir(dirname(out), { recursive: true });
     if (out.endsWith('.json')) await writeFile(out.slice(0, -'.json'.length) + '.md', report);
-    const results = { date: new Date().toISOString(), configuration, options: o, gatewayArgs: gatewayArgs('<repo>', o.gateway), environment: environment(), raw, probes, gateway: steps, verdict: verdict(raw, steps) };
+    const results = { date: new Date().toISOString(), configuration, options: o, gatewayArgs: gatewayArgs('<repo>', o.gateway), environment: environment(), raw, probes, gateway: steps, verdict: verdict(raw, steps, o.rowsPerRequest) };
     await writeFile(out, JSON.stringify(results, null, 2) + '\n');
     progress(`results written to ${out}`);
   } finally {
@@ -168,7 +169,7 @@ function describe(o: CoreBenchOptions, raw: RawOrtResult): string[] {
     `gateway: \`switchyard gateway ${flags.join(' ')}\` (manifest: max_batch_size 128, max_queue_delay_us 0 unless overridden)`,
     `raw ORT: ${raw.instances} session(s) in ${raw.instances} worker thread(s) × ${raw.intraOpThreads} intra-op thread(s), the gateway worker's session options, same model.onnx`,
     placement(o),
-    `load: closed loop, single-row requests; per target ${o.serverWarmupMs} ms of unmeasured load at concurrency 32 first, then per step ${o.warmupMs} ms warm-up + ${o.durationMs} ms measured; HTTP/1.1: one keep-alive connection per request in flight; gRPC: ${o.grpcConnections} HTTP/2 connection(s)`,
+    `load: closed loop, ${o.rowsPerRequest === 1 ? 'single-row requests' : `${o.rowsPerRequest}-row requests`}; per target ${o.serverWarmupMs} ms of unmeasured load at concurrency 32 first, then per step ${o.warmupMs} ms warm-up + ${o.durationMs} ms measured; HTTP/1.1: one keep-alive connection per request in flight; gRPC: ${o.grpcConnections} HTTP/2 connection(s)`,
     `clients: lean HTTP/1.1 (raw TCP, pre-encoded request) and lean gRPC (node:http2, pre-serialized ModelInferRequest) in a separate Node process`,
   ];
 }

@@ -10,6 +10,8 @@ export interface CoreBenchOptions {
   gateway: GatewayFlags & { instances: number; intraOpThreads: number };
   targets: TargetName[];
   concurrency: number[];
+  /** Rows per request: 1 measures the per-request path; more amortises it, as batching clients do. */
+  rowsPerRequest: number;
   /** Unmeasured load per target before its first step, so the gateway is measured in steady state. */
   serverWarmupMs: number;
   warmupMs: number;
@@ -38,6 +40,7 @@ export const CORE_HELP = `usage: npm run bench:core -- [options]
   --max-queue-size N       gateway --max-queue-size (default: the manifest's)
   --targets LIST           http-binary,http-json,grpc (also: http-binary-node, http-binary-fetch, grpc-js)
   --concurrency LIST       requests in flight per step (default 1,4,16,64,128)
+  --rows-per-request N     rows in each request (default 1; e.g. 32 amortises the per-request cost, as batching clients do)
   --server-warmup-ms N     per target, unmeasured load at concurrency 32 before its first step (default 2000)
   --warmup-ms N            per step, not measured (default 1000)
   --duration-ms N          measured window per step (default 3000)
@@ -67,7 +70,7 @@ function int(raw: string | undefined, name: string, fallback: number | undefined
 
 export function parseCoreOptions(argv: string[]): CoreBenchOptions | 'help' {
   const names = [
-    'instances', 'intra-op-threads', 'pipeline-depth', 'max-batch-size', 'max-queue-delay-us', 'max-queue-size', 'targets', 'concurrency', 'server-warmup-ms',
+    'instances', 'intra-op-threads', 'pipeline-depth', 'max-batch-size', 'max-queue-delay-us', 'max-queue-size', 'targets', 'concurrency', 'rows-per-request', 'server-warmup-ms',
     'warmup-ms', 'duration-ms', 'raw-duration-ms', 'grpc-connections', 'server-cpus', 'client-cpus', 'gateway-node-args', 'out', 'time-limit-s', 'quiet-wait-s', 'retries',
   ];
   const options: Record<string, { type: 'string' } | { type: 'boolean' }> = Object.fromEntries(names.map((name) => [name, { type: 'string' }]));
@@ -88,6 +91,7 @@ export function parseCoreOptions(argv: string[]): CoreBenchOptions | 'help' {
     },
     targets: targets as TargetName[],
     concurrency: list(s('concurrency') ?? '1,4,16,64,128', 'concurrency'),
+    rowsPerRequest: int(s('rows-per-request'), 'rows-per-request', 1, 1)!,
     serverWarmupMs: int(s('server-warmup-ms'), 'server-warmup-ms', 2000)!,
     warmupMs: int(s('warmup-ms'), 'warmup-ms', 1000)!,
     durationMs: int(s('duration-ms'), 'duration-ms', 3000, 100)!,
