@@ -64,6 +64,11 @@ function recordBatchType(): protobuf.Type {
   return batchType;
 }
 
+/**
+ * protobufjs's encoding of a whole batch. The gateway does not use it (it
+ * encodes each record as it is published: gateway/publishing/record-encoder.ts);
+ * tests use it to hand the monitor batches from an encoder of their own.
+ */
 export function encodeRecordBatch(batch: RecordBatch): Uint8Array {
   const type = recordBatchType();
   return type.encode(type.fromObject(batch)).finish();

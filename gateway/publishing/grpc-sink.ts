@@ -1,10 +1,11 @@
 /**
  * Batches to the monitor over its RecordIngest service. Each batch is one short
  * client-streaming call whose PublishAck confirms delivery, so a batch lost with
- * a dying connection is retried rather than silently gone.
+ * a dying connection is retried rather than silently gone. Batches arrive
+ * encoded (record-encoder), so the call writes their bytes as they are.
  */
 import { Client, credentials, Metadata, type ServiceDefinition } from '@grpc/grpc-js';
-import { loadRecordIngestService, type RecordBatch } from '../../runtime/records.js';
+import { loadRecordIngestService } from '../../runtime/records.js';
 import type { RecordSink } from './record-publisher.js';
 
 const SEND_TIMEOUT_MS = 5_000;
@@ -24,11 +25,11 @@ export class GrpcRecordSink implements RecordSink {
     });
   }
 
-  send(batch: RecordBatch): Promise<void> {
+  send(batch: Uint8Array): Promise<void> {
     return new Promise((resolve, reject) => {
       const call = this.client.makeClientStreamRequest(
         this.method.path,
-        this.method.requestSerialize,
+        asBuffer,
         this.method.responseDeserialize,
         new Metadata(),
         { deadline: Date.now() + SEND_TIMEOUT_MS },
@@ -42,4 +43,9 @@ export class GrpcRecordSink implements RecordSink {
   async close(): Promise<void> {
     this.client.close();
   }
+}
+
+/** The request serializer: the batch is already a RecordBatch message. */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

@@ -1,11 +1,10 @@
 /**
  * Turns served requests and feedback into records for the monitor. Inputs are
  * kept for a sampled share of requests (they are the bulk of a record);
- * outputs, latency and status always. Tensor bytes are views, not copies.
+ * outputs, latency and status always. The publisher encodes the tensors'
+ * bytes into the batch at once, so nothing of the request outlives this call.
  */
-import { toBytes } from '../inference/tensor.js';
 import type { InputTensor, OutputTensor, Role } from '../inference/types.js';
-import type { TensorRecord } from '../../runtime/records.js';
 import type { Outcome } from '../events.js';
 import type { RecordPublisher } from './record-publisher.js';
 
@@ -13,6 +12,8 @@ export interface FeedbackItem {
   id: string;
   labels: number[];
 }
+
+const NONE: readonly InputTensor[] = [];
 
 export class PredictionRecorder {
   constructor(
@@ -23,25 +24,11 @@ export class PredictionRecorder {
 
   served(id: string, model: string, version: string, role: Role, inputs: readonly InputTensor[], outputs: readonly OutputTensor[], seconds: number, status: Outcome): void {
     const sampled = this.inputSampleRate >= 1 || Math.random() < this.inputSampleRate;
-    this.publisher.publishPrediction({
-      id,
-      model,
-      version,
-      role,
-      time_ms: Date.now(),
-      inputs: sampled ? inputs.map(tensorRecord) : [],
-      outputs: outputs.map(tensorRecord),
-      latency_us: Math.round(seconds * 1e6),
-      status,
-    });
+    this.publisher.publishPrediction(id, model, version, role, Date.now(), sampled ? inputs : NONE, outputs, Math.round(seconds * 1e6), status);
   }
 
   feedback(model: string, items: readonly FeedbackItem[]): void {
-    const time_ms = Date.now();
-    for (const item of items) this.publisher.publishFeedback({ id: item.id, model, labels: item.labels, time_ms });
+    const timeMs = Date.now();
+    for (const item of items) this.publisher.publishFeedback(item.id, model, item.labels, timeMs);
   }
-}
-
-function tensorRecord(t: InputTensor | OutputTensor): TensorRecord {
-  return { name: t.name, datatype: t.datatype, shape: t.shape, data: toBytes(t.data) };
 }

@@ -1,17 +1,22 @@
 /**
  * Hands prediction and feedback records to the monitor without ever blocking
- * serving: records wait in a bounded buffer, leave in batches, and a batch is
- * only forgotten once the sink confirmed it. While the sink is away the
- * buffer fills; beyond its bound new records are dropped and counted — the
- * drop counter explains every record the monitor never saw.
+ * serving: each record is encoded the moment it is published (record-encoder)
+ * into the open batch, batches wait in a bounded buffer, and a batch is only
+ * forgotten once the sink confirmed it. While the sink is away the buffer
+ * fills; beyond its bound new records are dropped and counted — the drop
+ * counter explains every record the monitor never saw.
  */
 import type { Logger } from '../../runtime/log.js';
-import type { FeedbackRecord, PredictionRecord, RecordBatch } from '../../runtime/records.js';
+import { DEFAULT_MAX_BATCH_BYTES, RecordBatchEncoder, type TensorSource } from './record-encoder.js';
 
-/** Where batches go (gRPC stream to the monitor, or Redis Streams). Resolves once the batch is stored. */
+/**
+ * Where batches go (gRPC stream to the monitor, or Redis Streams): `batch` is
+ * one encoded RecordBatch message of `records` records. Resolves once the
+ * batch is stored; the bytes must not be kept after that.
+ */
 export interface RecordSink {
   readonly name: string;
-  send(batch: RecordBatch): Promise<void>;
+  send(batch: Uint8Array, records: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -26,6 +31,8 @@ export interface PublisherOptions {
   maxBufferedRecords: number;
   /** Records per batch at most. */
   maxBatchRecords: number;
+  /** Encoded bytes per batch at most (a record larger than this goes alone). */
+  maxBatchBytes: number;
   /** How often a partial batch is sent. */
   flushIntervalMs: number;
   /** Retry delay after a failed send, doubling up to maxRetryMs. */
@@ -36,15 +43,16 @@ export interface PublisherOptions {
 export const PUBLISHER_DEFAULTS: Readonly<PublisherOptions> = Object.freeze({
   maxBufferedRecords: 50_000,
   maxBatchRecords: 512,
+  maxBatchBytes: DEFAULT_MAX_BATCH_BYTES,
   flushIntervalMs: 50,
   minRetryMs: 100,
   maxRetryMs: 2_000,
 });
 
-type Item = { kind: 'prediction'; record: PredictionRecord } | { kind: 'feedback'; record: FeedbackRecord };
-
 export class RecordPublisher {
-  private buffer: Item[] = [];
+  private readonly encoder: RecordBatchEncoder;
+  /** Records encoded and not yet confirmed (closed batches and the open one). */
+  private buffered = 0;
   private sending = false;
   private retryMs: number;
   private timer: NodeJS.Timeout | undefined;
@@ -56,34 +64,82 @@ export class RecordPublisher {
     private readonly observer: PublisherObserver,
     private readonly log: Logger,
   ) {
+    this.encoder = new RecordBatchEncoder(options.maxBatchRecords, options.maxBatchBytes);
     this.retryMs = options.minRetryMs;
-    this.timer = setInterval(() => void this.flush(), options.flushIntervalMs);
+    this.timer = setInterval(() => void this.flush(true), options.flushIntervalMs);
     this.timer.unref();
   }
 
-  publishPrediction(record: PredictionRecord): void {
-    this.add({ kind: 'prediction', record });
+  /** A served request. Tensors are copied into the batch at once; nothing of them is kept. */
+  publishPrediction(
+    id: string,
+    model: string,
+    version: string,
+    role: string,
+    timeMs: number,
+    inputs: readonly TensorSource[],
+    outputs: readonly TensorSource[],
+    latencyUs: number,
+    status: string,
+  ): void {
+    if (!this.admit()) return;
+    try {
+      this.encoder.appendPrediction(id, model, version, role, timeMs, inputs, outputs, latencyUs, status);
+    } catch (err) {
+      return this.encodingFailed(err);
+    }
+    this.added();
   }
 
-  publishFeedback(record: FeedbackRecord): void {
-    this.add({ kind: 'feedback', record });
+  /** A ground-truth item: one label per row of request `id`. */
+  publishFeedback(id: string, model: string, labels: readonly number[], timeMs: number): void {
+    if (!this.admit()) return;
+    try {
+      this.encoder.appendFeedback(id, model, labels, timeMs);
+    } catch (err) {
+      return this.encodingFailed(err);
+    }
+    this.added();
   }
 
-  /** Sends what is buffered (one last try), then closes the sink. */
+  /** Sends what is buffered (one last try per batch, while the sink takes them), then closes the sink. */
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.timer);
     while (this.sending) await new Promise((resolve) => setTimeout(resolve, 10));
-    if (this.buffer.length > 0) await this.sendOnce().catch(() => {});
-    if (this.buffer.length > 0) this.drop(this.buffer.length, 'publisher closed with the sink unreachable');
+    this.encoder.closeBatch();
+    try {
+      while (this.encoder.closed.length > 0) await this.sendOldest();
+    } catch {
+      // counted below
+    }
+    if (this.buffered > 0) this.drop(this.buffered, 'publisher closed with the sink unreachable');
+    this.encoder.closed.length = 0;
+    this.buffered = 0;
     await this.sink.close();
   }
 
-  private add(item: Item): void {
-    if (this.closed) return this.drop(1, 'publisher closed');
-    if (this.buffer.length >= this.options.maxBufferedRecords) return this.drop(1, 'buffer full');
-    this.buffer.push(item);
-    if (this.buffer.length >= this.options.maxBatchRecords) void this.flush();
+  private admit(): boolean {
+    if (this.closed) {
+      this.drop(1, 'publisher closed');
+      return false;
+    }
+    if (this.buffered >= this.options.maxBufferedRecords) {
+      this.drop(1, 'buffer full');
+      return false;
+    }
+    return true;
+  }
+
+  private added(): void {
+    this.buffered++;
+    // A full batch closes in the encoder and goes at once; a partial one waits for the flush timer.
+    if (this.encoder.closed.length > 0) void this.flush(false);
+  }
+
+  private encodingFailed(err: unknown): void {
+    this.observer.recordsDropped(this.sink.name, 1);
+    this.log.error('record could not be encoded; dropped', { sink: this.sink.name, error: (err as Error).message });
   }
 
   private drop(records: number, reason: string): void {
@@ -91,35 +147,32 @@ export class RecordPublisher {
     this.log.debug('records dropped', { sink: this.sink.name, records, reason });
   }
 
-  private async flush(): Promise<void> {
-    if (this.sending || this.buffer.length === 0) return;
+  private async flush(timer: boolean): Promise<void> {
+    if (this.sending) return;
+    // On the timer the open batch closes, unless older batches wait (the sink is behind): then it fills up first.
+    if (timer && this.encoder.closed.length === 0) this.encoder.closeBatch();
+    if (this.encoder.closed.length === 0) return;
     this.sending = true;
     try {
-      // Full batches go at once; a partial one waits for the next tick of the flush timer.
-      do await this.sendOnce();
-      while (this.buffer.length >= this.options.maxBatchRecords);
+      while (this.encoder.closed.length > 0) await this.sendOldest();
       this.retryMs = this.options.minRetryMs;
     } catch (err) {
-      this.log.warn('record sink unavailable; keeping records and retrying', { sink: this.sink.name, buffered: this.buffer.length, retry_ms: this.retryMs, error: (err as Error).message });
+      this.log.warn('record sink unavailable; keeping records and retrying', { sink: this.sink.name, buffered: this.buffered, retry_ms: this.retryMs, error: (err as Error).message });
       await new Promise((resolve) => setTimeout(resolve, this.retryMs * (0.5 + Math.random())).unref());
       this.retryMs = Math.min(this.retryMs * 2, this.options.maxRetryMs);
     } finally {
       this.sending = false;
-      this.observer.bufferDepth(this.sink.name, this.buffer.length);
+      this.observer.bufferDepth(this.sink.name, this.buffered);
     }
   }
 
-  /** One batch off the front of the buffer, removed only once the sink has it. */
-  private async sendOnce(): Promise<void> {
-    const items = this.buffer.slice(0, this.options.maxBatchRecords);
-    const batch: RecordBatch = { predictions: [], feedback: [] };
-    for (const item of items) {
-      if (item.kind === 'prediction') batch.predictions.push(item.record);
-      else batch.feedback.push(item.record);
-    }
-    await this.sink.send(batch);
-    this.buffer.splice(0, items.length);
-    this.observer.recordsPublished(this.sink.name, items.length);
-    this.observer.bufferDepth(this.sink.name, this.buffer.length);
+  /** The oldest closed batch, let go only once the sink has it. */
+  private async sendOldest(): Promise<void> {
+    const batch = this.encoder.closed[0]!;
+    await this.sink.send(batch.bytes, batch.records);
+    this.encoder.closed.shift();
+    this.buffered -= batch.records;
+    this.observer.recordsPublished(this.sink.name, batch.records);
+    this.observer.bufferDepth(this.sink.name, this.buffered);
   }
 }

@@ -4,7 +4,7 @@
  * restart; the stream's cap bounds Redis memory.
  */
 import { Redis } from 'ioredis';
-import { encodeRecordBatch, RECORD_STREAM_FIELD, RECORD_STREAM_KEY, type RecordBatch } from '../../runtime/records.js';
+import { RECORD_STREAM_FIELD, RECORD_STREAM_KEY } from '../../runtime/records.js';
 import type { Logger } from '../../runtime/log.js';
 import type { RecordSink } from './record-publisher.js';
 
@@ -18,8 +18,10 @@ export class RedisRecordSink implements RecordSink {
     this.redis.on('error', (err: Error) => log.debug('redis record sink error', { error: err.message }));
   }
 
-  async send(batch: RecordBatch): Promise<void> {
-    await this.redis.xadd(RECORD_STREAM_KEY, 'MAXLEN', '~', this.maxLength, '*', RECORD_STREAM_FIELD, Buffer.from(encodeRecordBatch(batch)));
+  /** `batch` is an encoded RecordBatch (record-encoder): it becomes the entry's `batch` field as it is. */
+  async send(batch: Uint8Array): Promise<void> {
+    const bytes = Buffer.isBuffer(batch) ? batch : Buffer.from(batch.buffer, batch.byteOffset, batch.byteLength);
+    await this.redis.xadd(RECORD_STREAM_KEY, 'MAXLEN', '~', this.maxLength, '*', RECORD_STREAM_FIELD, bytes);
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,320 @@
+/**
+ * Records encoded to protobuf the moment they are published (proto/monitor.proto,
+ * written by hand for exactly these messages): each record is appended as one
+ * length-delimited RecordBatch field (`predictions = 1` or `feedback = 2`) to the
+ * open batch, so a batch is already the wire message and nothing but bytes waits
+ * for the sink — no record objects, no views onto request buffers.
+ *
+ * Batches are carved out of slabs of `maxBatchBytes`: a batch closes at
+ * `maxBatchRecords` records or when the next record would take it past
+ * `maxBatchBytes`; a record larger than that on its own gets a buffer of its own.
+ * A closed batch is a subarray of its slab, never written again; a slab is
+ * garbage once every batch in it has been let go.
+ *
+ * Defaults are not written (proto3), int64s are numbers (ms timestamps and
+ * shapes fit), repeated numbers are packed, tensor bytes are the typed array's
+ * little-endian memory.
+ */
+
+/** A tensor as the gateway holds it (InputTensor / OutputTensor). */
+export interface TensorSource {
+  readonly name: string;
+  readonly datatype: string;
+  readonly shape: readonly number[];
+  readonly data: ArrayBufferView;
+}
+
+/** One closed batch: a whole RecordBatch message. */
+export interface EncodedBatch {
+  readonly bytes: Buffer;
+  readonly records: number;
+}
+
+export const DEFAULT_MAX_BATCH_BYTES = 1 << 20;
+
+// Field tags: (field number << 3) | wire type (0 varint, 1 64-bit, 2 length-delimited).
+const BATCH_PREDICTIONS = (1 << 3) | 2;
+const BATCH_FEEDBACK = (2 << 3) | 2;
+const PREDICTION_ID = (1 << 3) | 2;
+const PREDICTION_MODEL = (2 << 3) | 2;
+const PREDICTION_VERSION = (3 << 3) | 2;
+const PREDICTION_ROLE = (4 << 3) | 2;
+const PREDICTION_TIME_MS = (5 << 3) | 0;
+const PREDICTION_INPUTS = (6 << 3) | 2;
+const PREDICTION_OUTPUTS = (7 << 3) | 2;
+const PREDICTION_LATENCY_US = (8 << 3) | 0;
+const PREDICTION_STATUS = (9 << 3) | 2;
+const TENSOR_NAME = (1 << 3) | 2;
+const TENSOR_DATATYPE = (2 << 3) | 2;
+const TENSOR_SHAPE = (3 << 3) | 2;
+const TENSOR_DATA = (4 << 3) | 2;
+const FEEDBACK_ID = (1 << 3) | 2;
+const FEEDBACK_MODEL = (2 << 3) | 2;
+const FEEDBACK_LABELS = (3 << 3) | 2;
+const FEEDBACK_TIME_MS = (4 << 3) | 0;
+
+const TWO_32 = 4294967296;
+
+export class RecordBatchEncoder {
+  /** Closed batches, oldest first. The owner takes them off the front once they are delivered. */
+  readonly closed: EncodedBatch[] = [];
+  private slab: Buffer;
+  /** Where the open batch starts in the slab, and where its next record goes. */
+  private start = 0;
+  private end = 0;
+  private openRecords = 0;
+  /** Room a new batch wants in the slab: a little more than the last batch took. */
+  private expectedBatchBytes = 0;
+  /**
+   * The size pass's results in writing order — UTF-8 lengths of strings, body
+   * lengths of tensors — so the write pass measures nothing again.
+   */
+  private readonly lengths: number[] = [];
+  private lengthCount = 0;
+  private lengthAt = 0;
+
+  constructor(
+    private readonly maxBatchRecords: number,
+    private readonly maxBatchBytes = DEFAULT_MAX_BATCH_BYTES,
+  ) {
+    if (!(maxBatchRecords >= 1) || !(maxBatchBytes >= 16)) throw new RangeError(`RecordBatchEncoder: maxBatchRecords ${maxBatchRecords}, maxBatchBytes ${maxBatchBytes}`);
+    this.slab = Buffer.allocUnsafe(maxBatchBytes);
+  }
+
+  /** Records in the batch still open (not yet in `closed`). */
+  get openBatchRecords(): number {
+    return this.openRecords;
+  }
+
+  appendPrediction(
+    id: string,
+    model: string,
+    version: string,
+    role: string,
+    timeMs: number,
+    inputs: readonly TensorSource[],
+    outputs: readonly TensorSource[],
+    latencyUs: number,
+    status: string,
+  ): void {
+    this.lengthCount = 0;
+    let body = this.stringSize(id) + this.stringSize(model) + this.stringSize(version) + this.stringSize(role);
+    if (timeMs !== 0) body += 1 + int64Size(timeMs);
+    for (const t of inputs) body += this.tensorSize(t);
+    for (const t of outputs) body += this.tensorSize(t);
+    latencyUs >>>= 0;
+    if (latencyUs !== 0) body += 1 + varintSize(latencyUs);
+    body += this.stringSize(status);
+
+    const size = 1 + varintSize(body) + body;
+    const buf = this.reserve(size);
+    let o = buf === this.slab ? this.end : 0;
+    const end = o + size;
+    this.lengthAt = 0;
+    buf[o++] = BATCH_PREDICTIONS;
+    o = writeVarint(buf, o, body);
+    o = this.writeString(buf, o, PREDICTION_ID, id);
+    o = this.writeString(buf, o, PREDICTION_MODEL, model);
+    o = this.writeString(buf, o, PREDICTION_VERSION, version);
+    o = this.writeString(buf, o, PREDICTION_ROLE, role);
+    if (timeMs !== 0) {
+      buf[o++] = PREDICTION_TIME_MS;
+      o = writeInt64(buf, o, timeMs);
+    }
+    for (const t of inputs) o = this.writeTensor(buf, o, PREDICTION_INPUTS, t);
+    for (const t of outputs) o = this.writeTensor(buf, o, PREDICTION_OUTPUTS, t);
+    if (latencyUs !== 0) {
+      buf[o++] = PREDICTION_LATENCY_US;
+      o = writeVarint(buf, o, latencyUs);
+    }
+    o = this.writeString(buf, o, PREDICTION_STATUS, status);
+    this.commit(buf, o, end);
+  }
+
+  appendFeedback(id: string, model: string, labels: readonly number[], timeMs: number): void {
+    this.lengthCount = 0;
+    let body = this.stringSize(id) + this.stringSize(model);
+    const labelBytes = labels.length * 8;
+    if (labelBytes > 0) body += 1 + varintSize(labelBytes) + labelBytes;
+    if (timeMs !== 0) body += 1 + int64Size(timeMs);
+
+    const size = 1 + varintSize(body) + body;
+    const buf = this.reserve(size);
+    let o = buf === this.slab ? this.end : 0;
+    const end = o + size;
+    this.lengthAt = 0;
+    buf[o++] = BATCH_FEEDBACK;
+    o = writeVarint(buf, o, body);
+    o = this.writeString(buf, o, FEEDBACK_ID, id);
+    o = this.writeString(buf, o, FEEDBACK_MODEL, model);
+    if (labelBytes > 0) {
+      buf[o++] = FEEDBACK_LABELS;
+      o = writeVarint(buf, o, labelBytes);
+      for (const label of labels) o = buf.writeDoubleLE(label, o);
+    }
+    if (timeMs !== 0) {
+      buf[o++] = FEEDBACK_TIME_MS;
+      o = writeInt64(buf, o, timeMs);
+    }
+    this.commit(buf, o, end);
+  }
+
+  /** Closes the open batch, if it holds any record. */
+  closeBatch(): void {
+    if (this.openRecords === 0) return;
+    this.closed.push({ bytes: this.slab.subarray(this.start, this.end), records: this.openRecords });
+    this.expectedBatchBytes = Math.min(this.maxBatchBytes, Math.ceil((this.end - this.start) * 1.25));
+    this.start = this.end;
+    this.openRecords = 0;
+  }
+
+  /**
+   * Room for a record of `size` bytes: closes the open batch when the record
+   * would take it past the byte cap; takes a new slab when this one is full —
+   * or, for a new batch, when it has less room left than the last batch took,
+   * so that a batch seldom has to move. Returns the slab (write at `end`) or,
+   * for a record over the cap on its own, a buffer of its own (write at 0).
+   */
+  private reserve(size: number): Buffer {
+    if (this.openRecords > 0 && this.end - this.start + size > this.maxBatchBytes) this.closeBatch();
+    if (size > this.maxBatchBytes) return Buffer.allocUnsafe(size);
+    const room = this.slab.length - this.end;
+    if (room < size || (this.openRecords === 0 && room < this.expectedBatchBytes)) {
+      // The open batch (under the cap with this record, so it fits) moves to the start of the new slab.
+      const slab = Buffer.allocUnsafe(this.maxBatchBytes);
+      this.slab.copy(slab, 0, this.start, this.end);
+      this.end -= this.start;
+      this.start = 0;
+      this.slab = slab;
+    }
+    return this.slab;
+  }
+
+  private commit(buf: Buffer, written: number, reserved: number): void {
+    // A mismatch is a bug in the size pass; the record is lost, not the batch.
+    if (written !== reserved) throw new Error(`record encoder: wrote ${written} bytes where ${reserved} were measured`);
+    if (buf !== this.slab) {
+      this.closed.push({ bytes: buf, records: 1 });
+      return;
+    }
+    this.end = written;
+    if (++this.openRecords >= this.maxBatchRecords) this.closeBatch();
+  }
+
+  /** Bytes of a string field (none when empty: proto3 does not write defaults). */
+  private stringSize(s: string): number {
+    const n = utf8Length(s);
+    this.lengths[this.lengthCount++] = n;
+    return n === 0 ? 0 : 1 + varintSize(n) + n;
+  }
+
+  /** Bytes of a tensor field (the Tensor message is never empty: its field is always written). */
+  private tensorSize(t: TensorSource): number {
+    const slot = this.lengthCount++;
+    let body = this.stringSize(t.name) + this.stringSize(t.datatype);
+    const shapeBytes = packedInt64Size(t.shape);
+    if (shapeBytes > 0) body += 1 + varintSize(shapeBytes) + shapeBytes;
+    const dataBytes = t.data.byteLength;
+    if (dataBytes > 0) body += 1 + varintSize(dataBytes) + dataBytes;
+    this.lengths[slot] = body;
+    return 1 + varintSize(body) + body;
+  }
+
+  private writeString(buf: Buffer, o: number, tag: number, s: string): number {
+    const n = this.lengths[this.lengthAt++]!;
+    if (n === 0) return o;
+    buf[o++] = tag;
+    o = writeVarint(buf, o, n);
+    if (n === s.length && n <= 32) {
+      // Short ASCII: a loop is cheaper than the call into the native encoder.
+      for (let i = 0; i < n; i++) buf[o + i] = s.charCodeAt(i);
+    } else {
+      buf.write(s, o, n, 'utf8');
+    }
+    return o + n;
+  }
+
+  private writeTensor(buf: Buffer, o: number, tag: number, t: TensorSource): number {
+    buf[o++] = tag;
+    o = writeVarint(buf, o, this.lengths[this.lengthAt++]!);
+    o = this.writeString(buf, o, TENSOR_NAME, t.name);
+    o = this.writeString(buf, o, TENSOR_DATATYPE, t.datatype);
+    const shapeBytes = packedInt64Size(t.shape);
+    if (shapeBytes > 0) {
+      buf[o++] = TENSOR_SHAPE;
+      o = writeVarint(buf, o, shapeBytes);
+      for (const d of t.shape) o = writeInt64(buf, o, d);
+    }
+    const dataBytes = t.data.byteLength;
+    if (dataBytes > 0) {
+      buf[o++] = TENSOR_DATA;
+      o = writeVarint(buf, o, dataBytes);
+      buf.set(new Uint8Array(t.data.buffer, t.data.byteOffset, dataBytes), o);
+      o += dataBytes;
+    }
+    return o;
+  }
+}
+
+/** UTF-8 bytes of a JS string (lone surrogates count as U+FFFD, 3 bytes, as Buffer.write writes them). */
+export function utf8Length(s: string): number {
+  const n = s.length;
+  let bytes = n;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) bytes += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < n && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 2; // a surrogate pair: 4 bytes for 2 code units
+      i++;
+    } else bytes += 2;
+  }
+  return bytes;
+}
+
+/** Varint bytes of a non-negative integer up to 2^53. */
+function varintSize(v: number): number {
+  if (v < 0x80) return 1;
+  if (v < 0x4000) return 2;
+  if (v < 0x200000) return 3;
+  if (v < 0x10000000) return 4;
+  let n = 4;
+  v = Math.floor(v / 0x10000000);
+  while (v > 0) {
+    n++;
+    v = Math.floor(v / 0x80);
+  }
+  return n;
+}
+
+/** int64 as a varint: negatives take ten bytes (two's complement). */
+function int64Size(v: number): number {
+  return v < 0 ? 10 : varintSize(v);
+}
+
+function packedInt64Size(values: readonly number[]): number {
+  let size = 0;
+  for (const v of values) size += int64Size(v);
+  return size;
+}
+
+function writeVarint(buf: Buffer, o: number, v: number): number {
+  while (v >= 0x80) {
+    buf[o++] = (v & 0x7f) | 0x80;
+    v = v >= TWO_32 ? Math.floor(v / 0x80) : v >>> 7;
+  }
+  buf[o++] = v;
+  return o;
+}
+
+function writeInt64(buf: Buffer, o: number, v: number): number {
+  if (v >= 0) return writeVarint(buf, o, v);
+  // Two's complement over 64 bits, 7 bits a byte: ten bytes.
+  let u = BigInt.asUintN(64, BigInt(Math.trunc(v)));
+  for (let i = 0; i < 9; i++) {
+    buf[o++] = Number(u & 0x7fn) | 0x80;
+    u >>= 7n;
+  }
+  buf[o++] = Number(u);
+  return o;
+}
