@@ -13,6 +13,7 @@ export const GATEWAY_OPTIONS = {
   monitor: { type: 'string' },
   'records-redis': { type: 'string' },
   'record-inputs': { type: 'string' },
+  'record-inputs-per-second': { type: 'string' },
   host: { type: 'string', default: GATEWAY_DEFAULTS.host },
   'http-port': { type: 'string', default: String(GATEWAY_DEFAULTS.httpPort) },
   'grpc-port': { type: 'string', default: String(GATEWAY_DEFAULTS.grpcPort) },
@@ -37,6 +38,9 @@ export const GATEWAY_HELP = `options:
   --monitor HOST:PORT        stream prediction and feedback records to this monitor (gRPC ingest, e.g. 127.0.0.1:8011)
   --records-redis URL        or append them to Redis Streams (key switchyard:records) for monitor consumers
   --record-inputs RATE       share of requests whose inputs are recorded, 0-1 (default 1)
+  --record-inputs-per-second N
+                             at most N requests/s keep their inputs; beyond, outputs only
+                             (default 1000; 'inf': no limit)
   --host ADDR                bind address (default 127.0.0.1)
   --http-port N              REST port (default 8000)
   --grpc-port N              gRPC port (default 8001)
@@ -79,6 +83,7 @@ export function gatewayConfigFromArgs(values: Values, repository: string | undef
     monitorAddress: values.monitor as string | undefined,
     recordsRedisUrl: values['records-redis'] as string | undefined,
     recordInputsRate: values['record-inputs'] === undefined ? undefined : Number(values['record-inputs']),
+    recordInputsPerSecond: values['record-inputs-per-second'] === undefined ? undefined : values['record-inputs-per-second'] === 'inf' ? Infinity : Number(values['record-inputs-per-second']),
     host: values.host as string,
     httpPort: int(values, 'http-port'),
     grpcPort: int(values, 'grpc-port'),

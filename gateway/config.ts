@@ -29,6 +29,8 @@ export interface GatewayConfig {
   recordsRedisUrl?: string;
   /** Share of requests whose inputs are recorded (0-1). */
   recordInputsRate: number;
+  /** At most this many requests per second keep their inputs in the record (Infinity: no limit). */
+  recordInputsPerSecond: number;
   /** Cap of the Redis record stream (XADD MAXLEN ~). */
   recordStreamMaxLength: number;
   host: string;
@@ -52,6 +54,7 @@ export const GATEWAY_DEFAULTS = {
   pipelineDepth: 2,
   shadowMaxInflight: 64,
   recordInputsRate: 1,
+  recordInputsPerSecond: 1000,
   recordStreamMaxLength: 100_000,
 };
 
@@ -67,6 +70,7 @@ export function gatewayConfig(input: Partial<GatewayConfig>): Readonly<GatewayCo
   if (!Number.isInteger(config.maxBodyBytes) || config.maxBodyBytes < 1024) throw new Error(`maxBodyBytes must be an integer >= 1024, got ${config.maxBodyBytes}`);
   if (config.monitorAddress && config.recordsRedisUrl) throw new Error('records go to one place: --monitor HOST:PORT or --records-redis URL');
   if (!(config.recordInputsRate >= 0 && config.recordInputsRate <= 1)) throw new Error(`recordInputsRate must be between 0 and 1, got ${config.recordInputsRate}`);
+  if (!(config.recordInputsPerSecond >= 1)) throw new Error(`recordInputsPerSecond must be at least 1 (or Infinity), got ${config.recordInputsPerSecond}`);
   if (!Number.isInteger(config.shadowMaxInflight) || config.shadowMaxInflight < 0) throw new Error(`shadowMaxInflight must be an integer >= 0, got ${config.shadowMaxInflight}`);
   if (!Number.isInteger(config.pipelineDepth) || config.pipelineDepth < 1) throw new Error(`pipelineDepth must be an integer >= 1, got ${config.pipelineDepth}`);
   for (const [key, value] of Object.entries(config.overrides)) {

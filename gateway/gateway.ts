@@ -25,6 +25,7 @@ import { RegistryClient } from './sources/registry-client.js';
 import { RegistryFollower } from './sources/registry-follower.js';
 import { GrpcRecordSink } from './publishing/grpc-sink.js';
 import { RedisRecordSink } from './publishing/redis-sink.js';
+import { InputBudget } from './publishing/input-budget.js';
 import { PredictionRecorder } from './publishing/prediction-recorder.js';
 import { PUBLISHER_DEFAULTS, RecordPublisher } from './publishing/record-publisher.js';
 
@@ -67,7 +68,7 @@ export class Gateway {
 
     const publisher = recordPublisher(config, events, log);
     if (publisher) sources.push(publisher);
-    const recorder = publisher && new PredictionRecorder(publisher, config.recordInputsRate);
+    const recorder = publisher && new PredictionRecorder(publisher, config.recordInputsRate, new InputBudget(config.recordInputsPerSecond), () => events.recordInputsOverBudget());
     const service = new GatewayService(catalog, new ShadowMirror(config.shadowMaxInflight, events), events, SERVER_VERSION, recorder);
     const http = new HttpTransport({ service, maxBodyBytes: config.maxBodyBytes });
     const grpc = new GrpcTransport({ service, maxMessageBytes: config.maxBodyBytes });

@@ -31,6 +31,7 @@ export class GatewayMetrics implements GatewayEvents, PolicyObserver, ShadowObse
   private readonly policyRevision: Gauge<'model'>;
   private readonly recordsPublishedTotal: Counter<'sink'>;
   private readonly recordsDroppedTotal: Counter<'sink'>;
+  private readonly recordInputsOverBudgetTotal: Counter;
   private readonly recordBuffer: Gauge<'sink'>;
   private readonly weightSeries = new Map<string, Array<Record<'model' | 'version' | 'role', string>>>();
 
@@ -50,6 +51,7 @@ export class GatewayMetrics implements GatewayEvents, PolicyObserver, ShadowObse
     this.shadowRequests = new Counter({ name: 'switchyard_shadow_requests_total', help: 'Mirrored requests by outcome: agree/disagree with the primary answer, failed, or shed under load.', labelNames: ['model', 'primary_version', 'version', 'outcome'], registers });
     this.policyRevision = new Gauge({ name: 'switchyard_traffic_policy_revision', help: "Revision of the model's traffic policy this gateway applies.", labelNames: ['model'], registers });
     this.recordsPublishedTotal = new Counter({ name: 'switchyard_records_published_total', help: 'Prediction and feedback records the monitor sink confirmed.', labelNames: ['sink'], registers });
+    this.recordInputsOverBudgetTotal = new Counter({ name: 'switchyard_record_inputs_over_budget_total', help: 'Predictions recorded without their inputs because more requests per second were sampled than --record-inputs-per-second allows.', registers });
     this.recordsDroppedTotal = new Counter({ name: 'switchyard_records_dropped_total', help: 'Records dropped because the publisher buffer was full (monitor away or slow) or at shutdown.', labelNames: ['sink'], registers });
     this.recordBuffer = new Gauge({ name: 'switchyard_record_buffer_records', help: 'Records waiting in the publisher buffer.', labelNames: ['sink'], registers });
     this.crashes = new Counter({ name: 'switchyard_worker_crashes_total', help: 'Worker threads that died mid-batch (their batch failed with 503 / UNAVAILABLE).', labelNames: ['model', 'version'], registers });
@@ -104,6 +106,10 @@ export class GatewayMetrics implements GatewayEvents, PolicyObserver, ShadowObse
 
   recordsPublished(sink: string, records: number): void {
     this.recordsPublishedTotal.inc({ sink }, records);
+  }
+
+  recordInputsOverBudget(): void {
+    this.recordInputsOverBudgetTotal.inc();
   }
 
   recordsDropped(sink: string, records: number): void {

@@ -47,6 +47,7 @@ export class SessionPool {
       maxThreads: this.options.instances,
       idleTimeout: Number.POSITIVE_INFINITY,
       concurrentTasksPerWorker: this.options.pipelineDepth,
+      recordTiming: false,
     });
     // A worker that dies with no batch of its own surfaces here, not as a failed run.
     pool.on('error', () => this.healLater(pool));

@@ -54,6 +54,8 @@ const FEEDBACK_LABELS = (3 << 3) | 2;
 const FEEDBACK_TIME_MS = (4 << 3) | 0;
 
 const TWO_32 = 4294967296;
+/** Distinct repeated strings kept encoded: names of models, versions, tensors and the like. */
+const MAX_KNOWN_STRINGS = 1024;
 
 export class RecordBatchEncoder {
   /** Closed batches, oldest first. The owner takes them off the front once they are delivered. */
@@ -72,6 +74,11 @@ export class RecordBatchEncoder {
   private readonly lengths: number[] = [];
   private lengthCount = 0;
   private lengthAt = 0;
+  /**
+   * UTF-8 bytes of the strings every record repeats — model, version, role, status, tensor names
+   * and datatypes — measured and encoded once. Bounded: emptied when full.
+   */
+  private readonly known = new Map<string, Buffer>();
 
   constructor(
     private readonly maxBatchRecords: number,
@@ -98,13 +105,13 @@ export class RecordBatchEncoder {
     status: string,
   ): void {
     this.lengthCount = 0;
-    let body = this.stringSize(id) + this.stringSize(model) + this.stringSize(version) + this.stringSize(role);
+    let body = this.stringSize(id) + this.knownSize(model) + this.knownSize(version) + this.knownSize(role);
     if (timeMs !== 0) body += 1 + int64Size(timeMs);
     for (const t of inputs) body += this.tensorSize(t);
     for (const t of outputs) body += this.tensorSize(t);
     latencyUs >>>= 0;
     if (latencyUs !== 0) body += 1 + varintSize(latencyUs);
-    body += this.stringSize(status);
+    body += this.knownSize(status);
 
     const size = 1 + varintSize(body) + body;
     const buf = this.reserve(size);
@@ -114,9 +121,9 @@ export class RecordBatchEncoder {
     buf[o++] = BATCH_PREDICTIONS;
     o = writeVarint(buf, o, body);
     o = this.writeString(buf, o, PREDICTION_ID, id);
-    o = this.writeString(buf, o, PREDICTION_MODEL, model);
-    o = this.writeString(buf, o, PREDICTION_VERSION, version);
-    o = this.writeString(buf, o, PREDICTION_ROLE, role);
+    o = this.writeKnown(buf, o, PREDICTION_MODEL, model);
+    o = this.writeKnown(buf, o, PREDICTION_VERSION, version);
+    o = this.writeKnown(buf, o, PREDICTION_ROLE, role);
     if (timeMs !== 0) {
       buf[o++] = PREDICTION_TIME_MS;
       o = writeInt64(buf, o, timeMs);
@@ -127,7 +134,7 @@ export class RecordBatchEncoder {
       buf[o++] = PREDICTION_LATENCY_US;
       o = writeVarint(buf, o, latencyUs);
     }
-    o = this.writeString(buf, o, PREDICTION_STATUS, status);
+    o = this.writeKnown(buf, o, PREDICTION_STATUS, status);
     this.commit(buf, o, end);
   }
 
@@ -203,7 +210,7 @@ export class RecordBatchEncoder {
 
   /** Bytes of a string field (none when empty: proto3 does not write defaults). */
   private stringSize(s: string): number {
-    const n = utf8Length(s);
+    const n = Buffer.byteLength(s, 'utf8');
     this.lengths[this.lengthCount++] = n;
     return n === 0 ? 0 : 1 + varintSize(n) + n;
   }
@@ -211,13 +218,39 @@ export class RecordBatchEncoder {
   /** Bytes of a tensor field (the Tensor message is never empty: its field is always written). */
   private tensorSize(t: TensorSource): number {
     const slot = this.lengthCount++;
-    let body = this.stringSize(t.name) + this.stringSize(t.datatype);
+    let body = this.knownSize(t.name) + this.knownSize(t.datatype);
     const shapeBytes = packedInt64Size(t.shape);
     if (shapeBytes > 0) body += 1 + varintSize(shapeBytes) + shapeBytes;
     const dataBytes = t.data.byteLength;
     if (dataBytes > 0) body += 1 + varintSize(dataBytes) + dataBytes;
     this.lengths[slot] = body;
     return 1 + varintSize(body) + body;
+  }
+
+  private knownBytes(s: string): Buffer {
+    let bytes = this.known.get(s);
+    if (bytes === undefined) {
+      if (this.known.size >= MAX_KNOWN_STRINGS) this.known.clear();
+      bytes = Buffer.from(s, 'utf8');
+      this.known.set(s, bytes);
+    }
+    return bytes;
+  }
+
+  /** Bytes of a string field whose value repeats across records. */
+  private knownSize(s: string): number {
+    const n = this.knownBytes(s).length;
+    return n === 0 ? 0 : 1 + varintSize(n) + n;
+  }
+
+  private writeKnown(buf: Buffer, o: number, tag: number, s: string): number {
+    const bytes = this.knownBytes(s);
+    const n = bytes.length;
+    if (n === 0) return o;
+    buf[o++] = tag;
+    o = writeVarint(buf, o, n);
+    for (let i = 0; i < n; i++) buf[o + i] = bytes[i]!;
+    return o + n;
   }
 
   private writeString(buf: Buffer, o: number, tag: number, s: string): number {
@@ -237,8 +270,8 @@ export class RecordBatchEncoder {
   private writeTensor(buf: Buffer, o: number, tag: number, t: TensorSource): number {
     buf[o++] = tag;
     o = writeVarint(buf, o, this.lengths[this.lengthAt++]!);
-    o = this.writeString(buf, o, TENSOR_NAME, t.name);
-    o = this.writeString(buf, o, TENSOR_DATATYPE, t.datatype);
+    o = this.writeKnown(buf, o, TENSOR_NAME, t.name);
+    o = this.writeKnown(buf, o, TENSOR_DATATYPE, t.datatype);
     const shapeBytes = packedInt64Size(t.shape);
     if (shapeBytes > 0) {
       buf[o++] = TENSOR_SHAPE;
@@ -254,22 +287,6 @@ export class RecordBatchEncoder {
     }
     return o;
   }
-}
-
-/** UTF-8 bytes of a JS string (lone surrogates count as U+FFFD, 3 bytes, as Buffer.write writes them). */
-export function utf8Length(s: string): number {
-  const n = s.length;
-  let bytes = n;
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) continue;
-    if (c < 0x800) bytes += 1;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < n && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      bytes += 2; // a surrogate pair: 4 bytes for 2 code units
-      i++;
-    } else bytes += 2;
-  }
-  return bytes;
 }
 
 /** Varint bytes of a non-negative integer up to 2^53. */
