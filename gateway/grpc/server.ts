@@ -27,6 +27,7 @@ export class GrpcTransport {
     this.#server = new Server({
       'grpc.max_receive_message_length': maxMessageBytes,
       'grpc.max_send_message_length': maxMessageBytes,
+      'grpc.enable_channelz': 0,
     });
     this.#server.addService(loadInferenceService(), inferenceHandlers(options.service, this.#streams));
     this.#server.addService(loadFeedbackService(), feedbackHandlers(options.service));
