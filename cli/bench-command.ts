@@ -1,7 +1,8 @@
 /**
- * `switchyard bench [compare|core|streaming] [-- options]`: the benchmarks of loadtest/, each a
+ * `switchyard bench [compare|core|streaming|load] [options]`: the benchmarks of loadtest/, each a
  * process of its own (it spawns the servers and the load client and must own its exit), with the
- * terminal handed over. The same as `npm run bench`, `bench:core`, `bench:streaming`.
+ * terminal handed over — the same as `npm run bench`, `bench:core`, `bench:streaming`; and `load`,
+ * the load generator for a gateway that is already running, in this process.
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -12,20 +13,22 @@ const BENCHMARKS: Record<string, { file: string; summary: string }> = {
   streaming: { file: 'streaming-bench.js', summary: 'gateway throughput with record streaming off vs on (npm run bench:streaming)' },
 };
 
-const HELP = `usage: switchyard bench [${Object.keys(BENCHMARKS).join('|')}] [options]
+const HELP = `usage: switchyard bench [${Object.keys(BENCHMARKS).join('|')}|load] [options]
 
 ${Object.entries(BENCHMARKS)
   .map(([name, b]) => `  ${name.padEnd(10)} ${b.summary}`)
   .join('\n')}
+  load       load on a running gateway: your model, closed or open loop, HTTP JSON/binary or gRPC
 
 Each prints a markdown table and writes its figures to loadtest/results/; 'switchyard bench core --help' and
-'switchyard bench streaming --help' list their options (compare takes none).
+'switchyard bench streaming --help', 'switchyard bench load --help' list their options (compare takes none).
 `;
 
 export async function benchCommand(argv: string[]): Promise<void> {
   const [first, ...rest] = argv;
   if (first === '--help' || first === '-h') return void process.stdout.write(HELP);
   const name = first === undefined || first.startsWith('-') ? 'compare' : first;
+  if (name === 'load') return (await import('../loadtest/load.js')).loadCommand(rest);
   const benchmark = BENCHMARKS[name];
   if (!benchmark) throw new Error(`unknown benchmark '${name}': expected one of ${Object.keys(BENCHMARKS).join(', ')}`);
   const args = first === undefined || first.startsWith('-') ? argv : rest;
