@@ -6,10 +6,12 @@
  */
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { writeExampleRepository } from '../models/examples.js';
-import { createLogger } from '../runtime/log.js';
+import { mlpExample, tabularExample } from '../models/examples.js';
+import { createLogger, type Logger } from '../runtime/log.js';
 import { onShutdownSignal } from '../runtime/shutdown.js';
-import { DEFAULT_PORT_BASE, startStack, type StackUrls } from './stack.js';
+import { answers } from '../runtime/supervisor.js';
+import { modelPath, RegistryClient, RegistryRefusal } from './operator/registry-client.js';
+import { DEFAULT_PORT_BASE, startStack, type Stack, type StackUrls } from './stack.js';
 
 const HELP = `usage: switchyard up [--data-dir DIR] [--host ADDR] [--port-base N] [-- gateway options]
 
@@ -40,10 +42,36 @@ export async function upCommand(argv: string[]): Promise<void> {
   if (!Number.isInteger(portBase) || portBase < 1 || portBase > 65535 - 20) throw new Error(`--port-base must be a port number 1-65515, got '${values['port-base']}'`);
   const log = createLogger({ component: 'up' });
   const dataDir = resolve(values['data-dir']);
-  await writeExampleRepository(join(dataDir, 'models'));
   const stack = await startStack({ dataDir, host: values.host, portBase, gatewayArgs: positionals }, log);
   onShutdownSignal(() => stack.stop(), log);
+  await registerExamples(stack, log);
   process.stdout.write(banner(stack.urls, dataDir));
+}
+
+/** The bundled examples, registered through the registry's API (so audited) the first time a data directory is used. */
+async function registerExamples(stack: Stack, log: Logger): Promise<void> {
+  const registry = new RegistryClient(stack.urls.registry, stack.token);
+  for (const example of [tabularExample(), mlpExample()]) {
+    const { name } = example.fields;
+    const known = await registry.get(modelPath(name)).then(
+      () => true,
+      (err: unknown) => {
+        if (err instanceof RegistryRefusal && err.status === 404) return false;
+        throw err;
+      },
+    );
+    if (known) continue;
+    await registry.registerVersion(name, { ...example.fields, lineage: { ...example.fields.lineage, created_at: new Date().toISOString() } }, example.onnx);
+    log.info('example model registered', { model: name, version: example.fields.version });
+  }
+  // the banner's curl should work the moment it is printed: wait until the gateway serves them
+  for (const name of ['tabular', 'mlp']) {
+    const deadline = Date.now() + 30_000;
+    while (!(await answers(`${stack.urls.gateway}/v2/models/${name}/ready`))) {
+      if (Date.now() > deadline) throw new Error(`the gateway did not load the example model '${name}' within 30 s`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
 }
 
 function banner(urls: StackUrls, dataDir: string): string {

@@ -16,7 +16,7 @@ import { buildProfile } from '../../monitor/drift/profile.js';
 import { mlpForward } from '../../models/onnx/forward.js';
 import { mlpToOnnx } from '../../models/onnx/writer.js';
 import { trainClassifier } from '../../models/training/builtin-trainer.js';
-import { sha256Hex } from '../../models/repository-writer.js';
+import { RegistryClient } from '../operator/registry-client.js';
 import { DEFAULT_PORT_BASE, startStack, type Stack } from '../stack.js';
 import { Narrator, type DemoEvent } from './narrator.js';
 import { loadSeattleWeather, WEATHER_CLASSES, WEATHER_FEATURES, type WeatherDay } from './seattle-weather.js';
@@ -81,19 +81,13 @@ async function registerFirstVersion(stack: Stack, days: readonly WeatherDay[]): 
   const manifest = {
     name: DEMO_MODEL,
     version: '1',
-    sha256: sha256Hex(onnx),
     inputs: [{ name: 'features', datatype: 'FP32', shape: [-1, featureNames.length] }],
     outputs: [{ name: 'probabilities', datatype: 'FP32', shape: [-1, WEATHER_CLASSES.length] }],
     batching: { max_batch_size: 32, max_queue_delay_us: 0 },
     lineage: { parameters: { ...TRAINER, period: `${days[0]!.date}..${days[rows - 1]!.date}`, classes: WEATHER_CLASSES }, metrics },
     reference_profile: buildProfile(columns, { prediction: predicted, seed: 1 }),
   };
-  const form = new FormData();
-  form.set('manifest', new Blob([JSON.stringify(manifest)], { type: 'application/json' }), 'manifest.json');
-  form.set('model', new Blob([Buffer.from(onnx)]), 'model.onnx');
-  const res = await fetch(`${stack.urls.registry}/api/v1/models/${DEMO_MODEL}/versions`, { method: 'POST', headers: { Authorization: `Bearer ${stack.token}` }, body: form });
-  if (!res.ok) throw new Error(`registering v1 of ${DEMO_MODEL} failed: ${res.status} ${await res.text()}`);
-  await res.body?.cancel();
+  await new RegistryClient(stack.urls.registry, stack.token).registerVersion(DEMO_MODEL, manifest, onnx);
   return { event: 'v1_registered', version: '1', rows, train_accuracy: metrics.train_accuracy, message: `v1 trained on ${rows} days (${days[0]!.date} .. ${days[rows - 1]!.date}), training accuracy ${(100 * metrics.train_accuracy).toFixed(1)} %, registered as stable` };
 }
 

@@ -66,10 +66,7 @@ export async function modelsCommand(argv: string[], io: OperatorIo = processIo):
       if (typeof manifest !== 'object' || manifest === null || Array.isArray(manifest)) throw new Error(`${values.manifest} must hold a JSON object`);
       manifest.sha256 ??= sha256Hex(bytes);
       if (values.version !== undefined) manifest.version = values.version;
-      const form = new FormData();
-      form.append('manifest', new Blob([JSON.stringify(manifest)], { type: 'application/json' }), basename(values.manifest));
-      form.append('model', new Blob([bytes], { type: 'application/octet-stream' }), basename(arg));
-      const answer = await client.upload<{ version: string; model: ModelView }>(modelPath(model, 'versions'), form);
+      const answer = await client.registerVersion<{ version: string; model: ModelView }>(model, manifest, bytes, { manifest: basename(values.manifest), model: basename(arg) });
       out(answer, () => `registered ${model} version ${answer.version} (sha256 ${String(manifest.sha256).slice(0, 12)}…, ${bytes.byteLength} bytes)\ntraffic: ${trafficSummary(answer.model.traffic, answer.model.aliases)}   aliases: ${aliasSummary(answer.model.aliases)}\n`);
       return;
     }

@@ -3,6 +3,8 @@
  * SWITCHYARD_REGISTRY, default http://127.0.0.1:8020), which token to send
  * (`--token`, SWITCHYARD_TOKEN), and refusals turned into one clear message.
  */
+import { sha256Hex } from '../../models/repository-writer.js';
+
 export const DEFAULT_REGISTRY_URL = 'http://127.0.0.1:8020';
 
 export interface OperatorIo {
@@ -59,6 +61,14 @@ export class RegistryClient {
 
   upload<T = any>(path: string, form: FormData): Promise<T> {
     return this.request<T>('POST', path, form);
+  }
+
+  /** Registers a version: the manifest (its sha256 filled in from the bytes when absent) and the ONNX file, as one multipart upload. */
+  registerVersion<T = any>(model: string, manifest: Record<string, unknown>, onnx: Uint8Array, fileNames = { manifest: 'manifest.json', model: 'model.onnx' }): Promise<T> {
+    const form = new FormData();
+    form.append('manifest', new Blob([JSON.stringify({ ...manifest, sha256: manifest.sha256 ?? sha256Hex(onnx) })], { type: 'application/json' }), fileNames.manifest);
+    form.append('model', new Blob([onnx as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }), fileNames.model);
+    return this.upload<T>(modelPath(model, 'versions'), form);
   }
 
   private async request<T>(method: string, path: string, body?: string | FormData, headers: Record<string, string> = {}, asText = false): Promise<T> {
