@@ -24,7 +24,8 @@ import { CORE_HELP, parseCoreOptions, type CoreBenchOptions } from './core-optio
 import { NOISE_CORES, renderCoreReport, verdict } from './core-report.js';
 import { gatewayArgs, GatewayProcess } from './gateway-process.js';
 import type { LoadStepResult } from './load-step.js';
-import type { PayloadSpec } from './payload.js';
+import { buildPayload, type PayloadSpec } from './payload.js';
+import { wrkLatencyAtConcurrency1 } from './wrk-latency.js';
 import type { RawOrtResult } from './raw-ort.js';
 import { waitForQuiet } from './quiet.js';
 import { runRawOrtProcess } from './raw-ort-process.js';
@@ -143,15 +144,17 @@ async function main(): Promise<void> {
       progress(`${target} c=${concurrency}: ${Math.round(step.rowsPerSecond)} rows/s, p50 ${step.latency.p50Us} µs, p99 ${step.latency.p99Us} µs, errors ${errors}, mean batch ${step.batch?.meanBatchRows.toFixed(1) ?? '–'}, other procs ${step.backgroundCores?.toFixed(2) ?? '–'} cores`);
     }
     await client.stop();
+    const wrk = o.targets.includes('http-binary') ? await wrkLatencyAtConcurrency1(endpoints.host, endpoints.httpPort, buildPayload(PAYLOAD), 5) : undefined;
+    if (wrk) progress(`wrk c=1 http-binary: p50 ${wrk.p50Us} µs, p99 ${wrk.p99Us} µs`);
     await gateway.stop();
 
     const configuration = describe(o, raw);
-    const report = renderCoreReport({ title: 'bench:core — gateway vs raw ONNX Runtime, heavy MLP', configuration, raw, steps, probes, rowsPerRequest: o.rowsPerRequest });
+    const report = renderCoreReport({ title: 'bench:core — gateway vs raw ONNX Runtime, heavy MLP', configuration, raw, steps, probes, rowsPerRequest: o.rowsPerRequest, wrk });
     process.stdout.write(report);
     const out = o.out ?? defaultOut(o.rowsPerRequest);
     await mkdir(dirname(out), { recursive: true });
     if (out.endsWith('.json')) await writeFile(out.slice(0, -'.json'.length) + '.md', report);
-    const results = { date: new Date().toISOString(), configuration, options: o, gatewayArgs: gatewayArgs('<repo>', o.gateway), environment: environment(), raw, probes, gateway: steps, verdict: verdict(raw, steps, o.rowsPerRequest) };
+    const results = { date: new Date().toISOString(), configuration, options: o, gatewayArgs: gatewayArgs('<repo>', o.gateway), environment: environment(), raw, probes, gateway: steps, wrk: wrk ?? null, verdict: verdict(raw, steps, o.rowsPerRequest) };
     await writeFile(out, JSON.stringify(results, null, 2) + '\n');
     progress(`results written to ${out}`);
   } finally {

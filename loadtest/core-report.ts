@@ -6,6 +6,7 @@
  */
 import type { LoadStepResult } from './load-step.js';
 import type { RawOrtResult } from './raw-ort.js';
+import type { WrkLatency } from './wrk-latency.js';
 
 export const THROUGHPUT_TARGET = 0.7;
 export const ADDED_P50_TARGET_US = 300;
@@ -29,6 +30,8 @@ export interface CoreReportInput {
   steps: LoadStepResult[];
   probes: Record<string, string>;
   rowsPerRequest: number;
+  /** Concurrency 1 over HTTP binary with wrk (a C client), when installed. */
+  wrk?: WrkLatency;
 }
 
 const int = (n: number): string => Math.round(n).toLocaleString('en-US');
@@ -111,6 +114,12 @@ export function renderCoreReport(input: CoreReportInput): string {
       ? `- p50 added at concurrency 1 (HTTP binary p50 − raw single-row p50 ${raw.singleRow.p50Us} µs): ${v.addedP50Us ?? '–'} µs; target < ${ADDED_P50_TARGET_US} µs: **${v.latencyMet ? 'met' : 'not met'}**`
       : `- p50 added at concurrency 1: the target is about single-row requests (run with --rows-per-request 1)`,
   );
+  if (input.wrk && rows === 1) {
+    const added = input.wrk.p50Us - raw.singleRow.p50Us;
+    lines.push(
+      `- the same with wrk (C, one connection) as the client, which adds no event-loop wake-up of its own: p50 ${input.wrk.p50Us} µs, p99 ${input.wrk.p99Us} µs; added over raw: ${added} µs; target < ${ADDED_P50_TARGET_US} µs: **${added < ADDED_P50_TARGET_US ? 'met' : 'not met'}**`,
+    );
+  }
   lines.push(
     '',
     'Columns: rows/s and latency from the client (send → full answer, HDR histogram, every request in the window); ÷ raw best = rows/s over the best raw rows/s ' +
