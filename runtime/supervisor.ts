@@ -78,7 +78,11 @@ export class Supervisor {
 
 /** True when GET url answers 2xx. */
 export async function answers(url: string): Promise<boolean> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
-  await res.arrayBuffer();
-  return res.ok;
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+    await res.arrayBuffer();
+    return res.ok;
+  } catch {
+    return false; // not listening (yet), or a pooled connection the server had just closed
+  }
 }
