@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from '../runtime/log.js';
 import { answers, Supervisor } from '../runtime/supervisor.js';
@@ -37,6 +38,8 @@ export interface Stack {
 }
 
 export const DEFAULT_PORT_BASE = 8000;
+/** Gateway REST, gRPC, metrics; monitor HTTP, ingest; registry. */
+const PORT_OFFSETS = [0, 1, 2, 10, 11, 20];
 
 export function stackUrls(host: string, portBase: number): StackUrls {
   const at = (offset: number): string => `http://${host.includes(':') ? `[${host}]` : host}:${portBase + offset}`;
@@ -55,8 +58,21 @@ async function dataDirSecret(dataDir: string, file: string, create: () => string
   }
 }
 
+/** Each port of the stack must be free: a process already there (another `up`) would answer the readiness checks in place of ours. */
+async function requireFreePorts(host: string, portBase: number): Promise<void> {
+  for (const offset of PORT_OFFSETS) {
+    const port = portBase + offset;
+    const free = await new Promise<boolean>((resolve) => {
+      const probe = createServer().once('error', () => resolve(false));
+      probe.listen(port, host, () => probe.close(() => resolve(true)));
+    });
+    if (!free) throw new Error(`port ${port} on ${host} is in use — is Switchyard already running (npm start)? Stop it, or pass --port-base to use other ports`);
+  }
+}
+
 export async function startStack(options: StackOptions, log: Logger): Promise<Stack> {
   const { dataDir, host, portBase } = options;
+  await requireFreePorts(host, portBase);
   await mkdir(dataDir, { recursive: true });
   const token = await dataDirSecret(dataDir, 'admin-token', () => randomBytes(24).toString('hex'));
   const webhookSecret = await dataDirSecret(dataDir, 'webhook-secret', () => `whsec_${randomBytes(32).toString('base64')}`);
