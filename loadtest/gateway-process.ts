@@ -5,6 +5,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { readyEntry } from './ready-line.js';
 import { spawnNode, stopChild } from './spawn-node.js';
 
 export interface GatewayFlags {
@@ -65,31 +66,9 @@ export class GatewayProcess {
       env: { ...process.env, SWITCHYARD_LOG_LEVEL: 'info' },
     });
     const log: string[] = [];
-    let partial = '';
-    return new Promise((resolve, reject) => {
-      const fail = (why: string): void => {
-        clearTimeout(timer);
-        child.kill('SIGKILL');
-        reject(new Error(`gateway did not start: ${why}\n${log.join('\n')}`));
-      };
-      const timer = setTimeout(() => fail(`not ready after ${options.startTimeoutMs ?? 30_000} ms`), options.startTimeoutMs ?? 30_000);
-      const onExit = (code: number | null, signal: string | null): void => fail(`exited (${signal ?? code})`);
-      child.once('exit', onExit);
-      child.stderr!.setEncoding('utf8');
-      child.stderr!.on('data', (chunk: string) => {
-        const lines = (partial + chunk).split('\n');
-        partial = lines.pop()!;
-        for (const line of lines) {
-          log.push(line);
-          if (log.length > LOG_LINES) log.shift();
-          const ready = readyPorts(line);
-          if (ready) {
-            clearTimeout(timer);
-            child.off('exit', onExit);
-            resolve(new GatewayProcess(child, ready, log));
-          }
-        }
-      });
+    return readyEntry(child, 'gateway ready', options.startTimeoutMs ?? 30_000, log, LOG_LINES).then((entry) => {
+      const { http, grpc, metrics } = entry as { http: number; grpc: number; metrics: number };
+      return new GatewayProcess(child, { http, grpc, metrics }, log);
     });
   }
 
@@ -113,17 +92,4 @@ export class GatewayProcess {
   stop(): Promise<void> {
     return stopChild(this.child, 10_000);
   }
-}
-
-function readyPorts(line: string): GatewayPorts | undefined {
-  if (!line.includes('"gateway ready"')) return undefined;
-  try {
-    const entry = JSON.parse(line) as { http?: number; grpc?: number; metrics?: number };
-    if (typeof entry.http === 'number' && typeof entry.grpc === 'number' && typeof entry.metrics === 'number') {
-      return { http: entry.http, grpc: entry.grpc, metrics: entry.metrics };
-    }
-  } catch {
-    // not a JSON log line
-  }
-  return undefined;
 }

@@ -30,6 +30,7 @@ import type { LoadStepResult } from './load-step.js';
 import type { PayloadSpec } from './payload.js';
 import { sampleCpu } from './proc-cpu.js';
 import { waitForQuiet } from './quiet.js';
+import { readyEntry } from './ready-line.js';
 import { spawnNode, stopAllChildren, stopChild } from './spawn-node.js';
 import { isTargetName, type TargetName } from './targets.js';
 import { loadRecordIngestService } from '../runtime/records.js';
@@ -104,26 +105,9 @@ interface Served {
   ready: Record<string, unknown>;
 }
 
-function startCli(args: string[], what: 'gateway' | 'monitor'): Promise<Served> {
+async function startCli(args: string[], what: 'gateway' | 'monitor'): Promise<Served> {
   const child = spawnNode(CLI, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, SWITCHYARD_LOG_LEVEL: 'info' } });
-  const log: string[] = [];
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} not ready after 30 s:\n${log.join('\n')}`)), 30_000);
-    child.once('exit', (code, signal) => reject(new Error(`${what} exited (${signal ?? code}):\n${log.join('\n')}`)));
-    let partial = '';
-    child.stderr!.setEncoding('utf8');
-    child.stderr!.on('data', (chunk: string) => {
-      const lines = (partial + chunk).split('\n');
-      partial = lines.pop()!;
-      for (const line of lines) {
-        log.push(line);
-        if (log.length > 30) log.shift();
-        if (!line.includes(`"${what} ready"`)) continue;
-        clearTimeout(timer);
-        resolve({ child, ready: JSON.parse(line) as Record<string, unknown> });
-      }
-    });
-  });
+  return { child, ready: await readyEntry(child, `${what} ready`, 30_000) };
 }
 
 async function scrape(url: string, name: string, labels: Record<string, string> = {}): Promise<number> {

@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { readyEntry } from '../../loadtest/ready-line.js';
 
 const CLI = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
 const LOG_LINES = 60;
@@ -47,30 +48,8 @@ export async function startMonitorProcess(args: readonly string[], startTimeoutM
   });
   const log: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const ports = await new Promise<{ http: number; grpc: number | null }>((resolve, reject) => {
-    let partial = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`monitor not ready after ${startTimeoutMs} ms:\n${log.join('\n')}`));
-    }, startTimeoutMs);
-    child.stderr!.setEncoding('utf8');
-    child.stderr!.on('data', (chunk: string) => {
-      const lines = (partial + chunk).split('\n');
-      partial = lines.pop()!;
-      for (const line of lines) {
-        log.push(line);
-        if (log.length > LOG_LINES) log.shift();
-        if (!line.includes('"monitor ready"')) continue;
-        clearTimeout(timer);
-        const entry = JSON.parse(line) as { http: number; grpc: number | null };
-        resolve({ http: entry.http, grpc: entry.grpc });
-      }
-    });
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`monitor exited (${code ?? child.signalCode}) before it was ready:\n${log.join('\n')}`));
-    });
-  });
+  const entry = (await readyEntry(child, 'monitor ready', startTimeoutMs, log, LOG_LINES)) as { http: number; grpc: number | null };
+  const ports = { http: entry.http, grpc: entry.grpc };
   return handle(child, ports, log, exited);
 }
 

@@ -1,11 +1,11 @@
 /**
  * `switchyard registry ARGS --port 0` as a process of its own (for tests that kill it): resolves
  * with its URL once the "registry ready" log line (stderr) gives the port; rejects with the log
- * when it exits first.
+ * when it exits first or is not ready within 30 s.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { readyEntry } from '../../loadtest/ready-line.js';
 
 const CLI = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
 
@@ -14,13 +14,6 @@ export async function startRegistryProcess(args: string[], adminTokens: string):
     env: { ...process.env, SWITCHYARD_ADMIN_TOKENS: adminTokens, SWITCHYARD_LOG_LEVEL: 'info' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
-  const lines: string[] = [];
-  const port = await new Promise<number>((resolve, reject) => {
-    createInterface({ input: child.stderr! }).on('line', (line) => {
-      lines.push(line);
-      if (line.includes('"registry ready"')) resolve(JSON.parse(line).port);
-    });
-    child.once('exit', (code) => reject(new Error(`registry process exited (${code}) before listening:\n${lines.join('\n')}`)));
-  });
+  const { port } = (await readyEntry(child, 'registry ready', 30_000)) as { port: number };
   return { child, url: `http://127.0.0.1:${port}` };
 }
