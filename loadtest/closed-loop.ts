@@ -25,9 +25,9 @@ export interface ClosedLoopOptions {
   drainMs?: number;
 }
 
-export interface ClosedLoopResult {
+/** What one measured window of load gives, closed or open loop. */
+export interface LoadWindowResult {
   label: string;
-  concurrency: number;
   connections: number;
   /** Successful answers inside the window. */
   requests: number;
@@ -35,10 +35,14 @@ export interface ClosedLoopResult {
   seconds: number;
   requestsPerSecond: number;
   rowsPerSecond: number;
-  /** Latency of the successful answers, µs. */
+  /** Latency of the successful answers, µs (open loop: from the scheduled send). */
   histogram: Histogram;
   /** CPU this (client) process used during the window: user + system seconds. */
   clientCpuSeconds: number;
+}
+
+export interface ClosedLoopResult extends LoadWindowResult {
+  concurrency: number;
 }
 
 const WARMUP = 0;

@@ -15,6 +15,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { InferClient, InferConnection, Outcome } from './clients/types.js';
+import type { LoadWindowResult } from './closed-loop.js';
 import { latencyHistogram, recordMs, type Histogram } from './hdr.js';
 
 export interface OpenLoopOptions {
@@ -32,26 +33,15 @@ export interface OpenLoopOptions {
   drainMs?: number;
 }
 
-export interface OpenLoopResult {
-  label: string;
+export interface OpenLoopResult extends LoadWindowResult {
   rate: number;
-  /** Requests scheduled inside the measured window. */
+  /** Requests scheduled inside the measured window (`requests`: the successful answers to them). */
   scheduled: number;
-  /** Successful answers to them. */
-  requests: number;
-  errors: Record<string, number>;
-  seconds: number;
-  requestsPerSecond: number;
-  rowsPerSecond: number;
-  /** Scheduled send → complete answer, µs, successful answers only. */
-  histogram: Histogram;
-  /** Same, for answers that were errors (e.g. how fast 429s come back). */
+  /** Scheduled send → complete answer, µs, for answers that were errors (e.g. how fast 429s come back). */
   errorHistogram: Histogram;
   /** Largest delay between a request's scheduled time and its actual send, ms (client-side lag; included in latency). */
   maxSendLagMs: number;
-  connections: number;
   peakInflight: number;
-  clientCpuSeconds: number;
 }
 
 export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
