@@ -38,12 +38,22 @@ export interface Stack {
 }
 
 export const DEFAULT_PORT_BASE = 8000;
-/** Gateway REST, gRPC, metrics; monitor HTTP, ingest; registry. */
-const PORT_OFFSETS = [0, 1, 2, 10, 11, 20];
+/** Each port of the stack, as an offset from the port base. */
+const PORT_OFFSET = { gateway: 0, grpc: 1, metrics: 2, monitor: 10, ingest: 11, registry: 20 } as const;
+type PortName = keyof typeof PORT_OFFSET;
 
 export function stackUrls(host: string, portBase: number): StackUrls {
-  const at = (offset: number): string => `http://${host.includes(':') ? `[${host}]` : host}:${portBase + offset}`;
-  return { gateway: at(0), grpc: `${host}:${portBase + 1}`, gatewayMetrics: `${at(2)}/metrics`, monitor: at(10), registry: at(20) };
+  const at = (name: PortName): string => `http://${host.includes(':') ? `[${host}]` : host}:${portBase + PORT_OFFSET[name]}`;
+  return { gateway: at('gateway'), grpc: `${host}:${portBase + PORT_OFFSET.grpc}`, gatewayMetrics: `${at('metrics')}/metrics`, monitor: at('monitor'), registry: at('registry') };
+}
+
+/** Resolves once the gateway serves `model` (its ready endpoint answers 200). */
+export async function waitForModel(urls: StackUrls, model: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await answers(`${urls.gateway}/v2/models/${encodeURIComponent(model)}/ready`))) {
+    if (Date.now() > deadline) throw new Error(`the gateway did not load the model '${model}' within ${timeoutMs / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /** A secret of this data directory, created on first start (readable by its owner only). */
@@ -60,7 +70,7 @@ async function dataDirSecret(dataDir: string, file: string, create: () => string
 
 /** Each port of the stack must be free: a process already there (another `up`) would answer the readiness checks in place of ours. */
 async function requireFreePorts(host: string, portBase: number): Promise<void> {
-  for (const offset of PORT_OFFSETS) {
+  for (const offset of Object.values(PORT_OFFSET)) {
     const port = portBase + offset;
     const free = await new Promise<boolean>((resolve) => {
       const probe = createServer().once('error', () => resolve(false));
@@ -79,23 +89,23 @@ export async function startStack(options: StackOptions, log: Logger): Promise<St
   const urls = stackUrls(host, portBase);
   const env = { SWITCHYARD_ADMIN_TOKENS: `up:${token}`, SWITCHYARD_TOKEN: token, SWITCHYARD_WEBHOOK_SECRET: webhookSecret };
   const supervisor = new Supervisor(log);
-  const port = (offset: number): string => String(portBase + offset);
+  const port = (name: PortName): string => String(portBase + PORT_OFFSET[name]);
   try {
     await supervisor.start({
       name: 'registry',
-      args: ['registry', '--data-dir', dataDir, '--host', host, '--port', port(20), '--monitor', urls.monitor, '--gateway-metrics', urls.gatewayMetrics, ...(options.registryArgs ?? [])],
+      args: ['registry', '--data-dir', dataDir, '--host', host, '--port', port('registry'), '--monitor', urls.monitor, '--gateway-metrics', urls.gatewayMetrics, ...(options.registryArgs ?? [])],
       env,
       ready: () => answers(`${urls.registry}/healthz`),
     });
     await supervisor.start({
       name: 'monitor',
-      args: ['monitor', '--registry', urls.registry, '--host', host, '--http-port', port(10), '--grpc-port', port(11), '--webhook', `${urls.registry}/api/v1/webhooks/retrain`, ...(options.monitorArgs ?? [])],
+      args: ['monitor', '--registry', urls.registry, '--host', host, '--http-port', port('monitor'), '--grpc-port', port('ingest'), '--webhook', `${urls.registry}/api/v1/webhooks/retrain`, ...(options.monitorArgs ?? [])],
       env,
       ready: () => answers(`${urls.monitor}/healthz`),
     });
     await supervisor.start({
       name: 'gateway',
-      args: ['gateway', '--registry', urls.registry, '--monitor', `${host}:${portBase + 11}`, '--host', host, '--http-port', port(0), '--grpc-port', port(1), '--metrics-port', port(2), ...(options.gatewayArgs ?? [])],
+      args: ['gateway', '--registry', urls.registry, '--monitor', `${host}:${port('ingest')}`, '--host', host, '--http-port', port('gateway'), '--grpc-port', port('grpc'), '--metrics-port', port('metrics'), ...(options.gatewayArgs ?? [])],
       env,
       ready: () => answers(`${urls.gateway}/v2/health/ready`),
     });

@@ -9,9 +9,8 @@ import { parseArgs } from 'node:util';
 import { mlpExample, tabularExample } from '../models/examples.js';
 import { createLogger, type Logger } from '../runtime/log.js';
 import { onShutdownSignal } from '../runtime/shutdown.js';
-import { answers } from '../runtime/supervisor.js';
 import { modelPath, RegistryClient, RegistryRefusal } from './operator/registry-client.js';
-import { DEFAULT_PORT_BASE, startStack, type Stack, type StackUrls } from './stack.js';
+import { DEFAULT_PORT_BASE, startStack, waitForModel, type Stack, type StackUrls } from './stack.js';
 
 const HELP = `usage: switchyard up [--data-dir DIR] [--host ADDR] [--port-base N] [-- gateway options]
 
@@ -51,8 +50,9 @@ export async function upCommand(argv: string[]): Promise<void> {
 /** The bundled examples, registered through the registry's API (so audited) the first time a data directory is used. */
 async function registerExamples(stack: Stack, log: Logger): Promise<void> {
   const registry = new RegistryClient(stack.urls.registry, stack.token);
-  for (const example of [tabularExample(), mlpExample()]) {
-    const { name } = example.fields;
+  // an example is built (trained, for tabular) only when the registry does not have it yet
+  const examples = { tabular: tabularExample, mlp: mlpExample };
+  for (const [name, build] of Object.entries(examples)) {
     const known = await registry.get(modelPath(name)).then(
       () => true,
       (err: unknown) => {
@@ -61,17 +61,12 @@ async function registerExamples(stack: Stack, log: Logger): Promise<void> {
       },
     );
     if (known) continue;
+    const example = build();
     await registry.registerVersion(name, { ...example.fields, lineage: { ...example.fields.lineage, created_at: new Date().toISOString() } }, example.onnx);
     log.info('example model registered', { model: name, version: example.fields.version });
   }
   // the banner's curl should work the moment it is printed: wait until the gateway serves them
-  for (const name of ['tabular', 'mlp']) {
-    const deadline = Date.now() + 30_000;
-    while (!(await answers(`${stack.urls.gateway}/v2/models/${name}/ready`))) {
-      if (Date.now() > deadline) throw new Error(`the gateway did not load the example model '${name}' within 30 s`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
+  for (const name of Object.keys(examples)) await waitForModel(stack.urls, name);
 }
 
 function banner(urls: StackUrls, dataDir: string): string {

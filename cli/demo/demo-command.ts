@@ -17,7 +17,7 @@ import { mlpForward } from '../../models/onnx/forward.js';
 import { mlpToOnnx } from '../../models/onnx/writer.js';
 import { trainClassifier } from '../../models/training/builtin-trainer.js';
 import { RegistryClient } from '../operator/registry-client.js';
-import { DEFAULT_PORT_BASE, startStack, type Stack } from '../stack.js';
+import { DEFAULT_PORT_BASE, startStack, waitForModel, type Stack } from '../stack.js';
 import { Narrator, type DemoEvent } from './narrator.js';
 import { loadSeattleWeather, WEATHER_CLASSES, WEATHER_FEATURES, type WeatherDay } from './seattle-weather.js';
 import { WeatherReplay } from './weather-replay.js';
@@ -91,16 +91,6 @@ async function registerFirstVersion(stack: Stack, days: readonly WeatherDay[]): 
   return { event: 'v1_registered', version: '1', rows, train_accuracy: metrics.train_accuracy, message: `v1 trained on ${rows} days (${days[0]!.date} .. ${days[rows - 1]!.date}), training accuracy ${(100 * metrics.train_accuracy).toFixed(1)} %, registered as stable` };
 }
 
-async function waitUntilServed(stack: Stack): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const res = await fetch(`${stack.urls.gateway}/v2/models/${DEMO_MODEL}/ready`).catch(() => undefined);
-    await res?.body?.cancel();
-    if (res?.ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`the gateway did not load ${DEMO_MODEL} v1 within 20 s`);
-}
-
 export async function demoCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
@@ -145,7 +135,7 @@ export async function demoCommand(argv: string[]): Promise<void> {
     emit({ event: 'stack_started', urls: stack.urls, message: `stack up: gateway ${stack.urls.gateway}, monitor ${stack.urls.monitor}, registry ${stack.urls.registry}` });
     const all = await loadSeattleWeather();
     emit(await registerFirstVersion(stack, all.filter((d) => d.date >= FIRST_TRAINING_DAY && d.date < REPLAY_FROM)));
-    await waitUntilServed(stack);
+    await waitForModel(stack.urls, DEMO_MODEL);
     const days = all.filter((d) => d.date >= REPLAY_FROM);
     emit({ event: 'replay_started', days: days.length, message: `replaying ${days.length} days from ${REPLAY_FROM} at ${values['days-per-second']} days/s, labels ${values['label-delay-days']} days late` });
     const narrator = new Narrator(stack.urls, stack.token, DEMO_MODEL, emit);

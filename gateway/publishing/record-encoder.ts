@@ -74,6 +74,10 @@ export class RecordBatchEncoder {
   private readonly lengths: number[] = [];
   private lengthCount = 0;
   private lengthAt = 0;
+  /** The same for the repeated strings: their encoded bytes, looked up once per record. */
+  private readonly knownInOrder: Buffer[] = [];
+  private knownCount = 0;
+  private knownAt = 0;
   /**
    * UTF-8 bytes of the strings every record repeats — model, version, role, status, tensor names
    * and datatypes — measured and encoded once. Bounded: emptied when full.
@@ -105,6 +109,7 @@ export class RecordBatchEncoder {
     status: string,
   ): void {
     this.lengthCount = 0;
+    this.knownCount = 0;
     let body = this.stringSize(id) + this.knownSize(model) + this.knownSize(version) + this.knownSize(role);
     if (timeMs !== 0) body += 1 + int64Size(timeMs);
     for (const t of inputs) body += this.tensorSize(t);
@@ -118,12 +123,13 @@ export class RecordBatchEncoder {
     let o = buf === this.slab ? this.end : 0;
     const end = o + size;
     this.lengthAt = 0;
+    this.knownAt = 0;
     buf[o++] = BATCH_PREDICTIONS;
     o = writeVarint(buf, o, body);
     o = this.writeString(buf, o, PREDICTION_ID, id);
-    o = this.writeKnown(buf, o, PREDICTION_MODEL, model);
-    o = this.writeKnown(buf, o, PREDICTION_VERSION, version);
-    o = this.writeKnown(buf, o, PREDICTION_ROLE, role);
+    o = this.writeKnown(buf, o, PREDICTION_MODEL);
+    o = this.writeKnown(buf, o, PREDICTION_VERSION);
+    o = this.writeKnown(buf, o, PREDICTION_ROLE);
     if (timeMs !== 0) {
       buf[o++] = PREDICTION_TIME_MS;
       o = writeInt64(buf, o, timeMs);
@@ -134,7 +140,7 @@ export class RecordBatchEncoder {
       buf[o++] = PREDICTION_LATENCY_US;
       o = writeVarint(buf, o, latencyUs);
     }
-    o = this.writeKnown(buf, o, PREDICTION_STATUS, status);
+    o = this.writeKnown(buf, o, PREDICTION_STATUS);
     this.commit(buf, o, end);
   }
 
@@ -239,12 +245,14 @@ export class RecordBatchEncoder {
 
   /** Bytes of a string field whose value repeats across records. */
   private knownSize(s: string): number {
-    const n = this.knownBytes(s).length;
+    const bytes = this.knownBytes(s);
+    this.knownInOrder[this.knownCount++] = bytes;
+    const n = bytes.length;
     return n === 0 ? 0 : 1 + varintSize(n) + n;
   }
 
-  private writeKnown(buf: Buffer, o: number, tag: number, s: string): number {
-    const bytes = this.knownBytes(s);
+  private writeKnown(buf: Buffer, o: number, tag: number): number {
+    const bytes = this.knownInOrder[this.knownAt++]!;
     const n = bytes.length;
     if (n === 0) return o;
     buf[o++] = tag;
@@ -270,8 +278,8 @@ export class RecordBatchEncoder {
   private writeTensor(buf: Buffer, o: number, tag: number, t: TensorSource): number {
     buf[o++] = tag;
     o = writeVarint(buf, o, this.lengths[this.lengthAt++]!);
-    o = this.writeKnown(buf, o, TENSOR_NAME, t.name);
-    o = this.writeKnown(buf, o, TENSOR_DATATYPE, t.datatype);
+    o = this.writeKnown(buf, o, TENSOR_NAME);
+    o = this.writeKnown(buf, o, TENSOR_DATATYPE);
     const shapeBytes = packedInt64Size(t.shape);
     if (shapeBytes > 0) {
       buf[o++] = TENSOR_SHAPE;
