@@ -61,14 +61,13 @@ export class Gateway {
     const registry = new Registry();
     collectProcessMetrics(registry);
     const events = new GatewayMetrics(registry);
+    const publisher = recordPublisher(config, events, log);
+    const recorder = publisher && new PredictionRecorder(publisher, config.recordInputsRate, new InputBudget(config.recordInputsPerSecond), () => events.recordInputsOverBudget());
     const createVersion = ({ manifest, model }: LoadedVersion, lowPriority: boolean): ModelVersion =>
-      new ModelVersion({ manifest: applyOverrides(manifest, config.overrides), model, pipelineDepth: config.pipelineDepth, lowPriority, events, log });
+      new ModelVersion({ manifest: applyOverrides(manifest, config.overrides), model, pipelineDepth: config.pipelineDepth, lowPriority, events, recorder, log });
     const catalog = new ModelCatalog(createVersion, events, log);
     const sources = config.registryUrl ? await followRegistry(config, catalog, log) : await serveDirectory(config.repository!, catalog, log);
-
-    const publisher = recordPublisher(config, events, log);
     if (publisher) sources.push(publisher);
-    const recorder = publisher && new PredictionRecorder(publisher, config.recordInputsRate, new InputBudget(config.recordInputsPerSecond), () => events.recordInputsOverBudget());
     const service = new GatewayService(catalog, new ShadowMirror(config.shadowMaxInflight, events), events, SERVER_VERSION, recorder);
     const http = new HttpTransport({ service, maxBodyBytes: config.maxBodyBytes });
     const grpc = new GrpcTransport({ service, maxMessageBytes: config.maxBodyBytes });

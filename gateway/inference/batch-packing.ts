@@ -42,14 +42,24 @@ export function packBatch(specs: readonly TensorSpec[], requests: readonly Valid
   return { buffer, tensors, rows };
 }
 
-/** Per request, its rows of every output, as views over the returned buffers. */
-export function splitOutputs(outputs: readonly ReturnedTensor[], requestRows: readonly number[], batched: boolean): OutputTensor[][] {
+export interface SplitOutputs {
+  /** The batch's outputs whole. */
+  whole: OutputTensor[];
+  /** Per request, its rows of every output. */
+  perRequest: OutputTensor[][];
+}
+
+/** The batch's outputs, whole and per request, as views over the returned buffers. */
+export function splitOutputs(outputs: readonly ReturnedTensor[], requestRows: readonly number[], batched: boolean): SplitOutputs {
+  const whole: OutputTensor[] = [];
   const perRequest: OutputTensor[][] = requestRows.map(() => []);
   for (const out of outputs) {
     const datatype = datatypeOfOrt(out.type);
     const all: TypedArray = view(datatype, out.buffer, out.byteOffset, out.length);
+    const entire: OutputTensor = { name: out.name, datatype, shape: out.dims, data: all };
+    whole.push(entire);
     if (!batched) {
-      perRequest[0]!.push({ name: out.name, datatype, shape: out.dims, data: all });
+      perRequest[0]!.push(entire);
       continue;
     }
     const totalRows = out.dims[0]!;
@@ -65,5 +75,5 @@ export function splitOutputs(outputs: readonly ReturnedTensor[], requestRows: re
       row += rows;
     });
   }
-  return perRequest;
+  return { whole, perRequest };
 }

@@ -10,10 +10,11 @@ import type { GatewayEvents } from '../events.js';
 import { SessionPool } from '../execution/session-pool.js';
 import type { Logger } from '../../runtime/log.js';
 import { DynamicBatcher, type BatchRequest } from './batcher.js';
-import { packBatch, splitOutputs } from './batch-packing.js';
+import { packBatch, splitOutputs, type SplitOutputs } from './batch-packing.js';
 import { allocate, elementCount } from './tensor.js';
 import type { OutputTensor } from './types.js';
 import type { ValidatedInputs } from './validate.js';
+import type { PredictionRecorder, RecordedRequest } from '../publishing/prediction-recorder.js';
 
 export interface ModelVersionOptions {
   manifest: ModelManifest;
@@ -23,17 +24,25 @@ export interface ModelVersionOptions {
   /** Shadow-only versions run on low-priority threads. */
   lowPriority: boolean;
   events: GatewayEvents;
+  /** Where answered requests that carry a RecordedRequest are recorded, a batch at a time. */
+  recorder?: Pick<PredictionRecorder, 'servedGroup' | 'served'>;
   log: Logger;
 }
 
-type Request = BatchRequest<ValidatedInputs, OutputTensor[]>;
+interface Pending {
+  inputs: ValidatedInputs;
+  record: RecordedRequest | undefined;
+}
+
+type Request = BatchRequest<Pending, OutputTensor[]>;
 
 export class ModelVersion {
   readonly manifest: ModelManifest;
   readonly pool: SessionPool;
   readonly lowPriority: boolean;
-  private readonly batcher: DynamicBatcher<ValidatedInputs, OutputTensor[]>;
+  private readonly batcher: DynamicBatcher<Pending, OutputTensor[]>;
   private readonly events: GatewayEvents;
+  private readonly recorder: ModelVersionOptions['recorder'];
   private readonly log: Logger;
   private provider = 'unknown';
   private ready = false;
@@ -42,6 +51,7 @@ export class ModelVersion {
     const { manifest, events } = options;
     this.manifest = manifest;
     this.events = events;
+    this.recorder = options.recorder;
     this.log = options.log.child({ model: manifest.name, version: manifest.version });
     this.pool = new SessionPool({
       model: options.model,
@@ -92,9 +102,10 @@ export class ModelVersion {
     this.log.info('model version ready', { provider: this.provider, instances: this.manifest.execution.instances });
   }
 
-  infer(inputs: ValidatedInputs, deadline?: number): Promise<OutputTensor[]> {
+  /** `record`: the answer is recorded with its batch (a failure is the caller's to record). */
+  infer(inputs: ValidatedInputs, deadline?: number, record?: RecordedRequest): Promise<OutputTensor[]> {
     if (!this.ready) return Promise.reject(new SwitchyardError('SY_ERR_MODEL_NOT_READY', `model '${this.manifest.name}' version ${this.manifest.version} is not ready`));
-    return this.batcher.enqueue(inputs, inputs.rows, deadline, inputs.shapeKey);
+    return this.batcher.enqueue({ inputs, record }, inputs.rows, deadline, inputs.shapeKey);
   }
 
   /** Answers everything queued and in flight, then releases the sessions. */
@@ -108,14 +119,25 @@ export class ModelVersion {
 
   private readonly runBatch = async (batch: Request[]): Promise<void> => {
     const started = performance.now();
-    const { outputs, computeSeconds } = await this.execute(batch.map((r) => r.payload));
+    const { outputs, computeSeconds } = await this.execute(batch.map((r) => r.payload.inputs));
+    outputs.perRequest.forEach((out, i) => batch[i]!.resolve(out));
+    this.record(batch, outputs.whole, outputs.perRequest);
     const queueSeconds = batch.map((r) => (started - r.enqueuedAt) / 1000);
     this.events.batchExecuted(this.manifest.name, this.manifest.version, this.provider, outputs.rows, queueSeconds, computeSeconds);
-    outputs.perRequest.forEach((out, i) => batch[i]!.resolve(out));
   };
 
+  /** A batch of recorded requests goes as one group; one mixed with unrecorded ones (warm-up, shadow copies), request by request. */
+  private record(batch: Request[], whole: OutputTensor[], perRequest: OutputTensor[][]): void {
+    if (!this.recorder) return;
+    const { name, version } = this.manifest;
+    const records = batch.map((r) => r.payload.record);
+    if (records.every((r) => r !== undefined)) return this.recorder.servedGroup(name, version, records as RecordedRequest[], whole);
+    const now = performance.now();
+    records.forEach((r, i) => r && this.recorder!.served(r.id, name, version, r.role, r.inputs, perRequest[i]!, (now - r.started) / 1000, 'OK'));
+  }
+
   /** Packs the requests, runs them as one ONNX run in a worker, splits the outputs back. */
-  private async execute(requests: ValidatedInputs[]): Promise<{ outputs: { rows: number; perRequest: OutputTensor[][] }; computeSeconds: number }> {
+  private async execute(requests: ValidatedInputs[]): Promise<{ outputs: { rows: number } & SplitOutputs; computeSeconds: number }> {
     const packed = packBatch(this.manifest.inputs, requests);
     let result;
     try {
@@ -128,8 +150,8 @@ export class ModelVersion {
       throw err;
     }
     if (!result.ok) throw SwitchyardError.fromData(result.error);
-    const perRequest = splitOutputs(result.outputs, requests.map((r) => r.rows), this.manifest.batching.max_batch_size > 0);
-    return { outputs: { rows: packed.rows, perRequest }, computeSeconds: result.computeSeconds };
+    const split = splitOutputs(result.outputs, requests.map((r) => r.rows), this.manifest.batching.max_batch_size > 0);
+    return { outputs: { rows: packed.rows, ...split }, computeSeconds: result.computeSeconds };
   }
 
   /** One row of zeros (variable dimensions as 1), for warm-up. */

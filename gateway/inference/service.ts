@@ -98,10 +98,10 @@ export class GatewayService implements InferenceService {
       if (request.deadline !== undefined && request.deadline <= started) {
         throw new SwitchyardError('SY_ERR_DEADLINE_EXCEEDED', 'request deadline had already passed when it arrived');
       }
-      const outputs = await mv.infer(inputs, request.deadline);
+      const record = this.recorder && { id, role, started, inputs: request.inputs, rows: inputs.rows };
+      const outputs = await mv.infer(inputs, request.deadline, record);
       const seconds = (performance.now() - started) / 1000;
       this.events.requestFinished(request.protocol, request.model, version, role, 'OK', seconds);
-      this.recorder?.served(id, request.model, version, role, request.inputs, outputs, seconds, 'OK');
       const shadows = this.catalog.shadowsOf(request.model);
       if (shadows.length > 0) this.shadows.mirror(mv, shadows, request.inputs, outputs);
       return { id, model_name: request.model, model_version: version, role, outputs: selected.map((i) => outputs[i]!) };

@@ -1,9 +1,12 @@
 /**
  * Turns served requests and feedback into records for the monitor. Inputs are
  * kept for a sampled share of requests, at most so many per second (they are
- * the bulk of a record); outputs, latency and status always. The publisher encodes the tensors'
- * bytes into the batch at once, so nothing of the request outlives this call.
+ * the bulk of a record); outputs, latency and status always. Answered requests
+ * are recorded per ONNX run, as one group with the run's outputs; a request
+ * that failed is recorded alone. The publisher encodes the tensors' bytes into
+ * the batch at once, so nothing of the request outlives the call.
  */
+import { performance } from 'node:perf_hooks';
 import type { InputTensor, OutputTensor, Role } from '../inference/types.js';
 import type { Outcome } from '../events.js';
 import type { InputBudget } from './input-budget.js';
@@ -12,6 +15,16 @@ import type { RecordPublisher } from './record-publisher.js';
 export interface FeedbackItem {
   id: string;
   labels: number[];
+}
+
+/** A request to be recorded once its batch has run: what the batch alone does not know. */
+export interface RecordedRequest {
+  readonly id: string;
+  readonly role: Role;
+  /** performance.now() when the request reached the service. */
+  readonly started: number;
+  readonly inputs: readonly InputTensor[];
+  readonly rows: number;
 }
 
 const NONE: readonly InputTensor[] = [];
@@ -26,17 +39,33 @@ export class PredictionRecorder {
     private readonly inputsOverBudget: () => void,
   ) {}
 
+  /** The answered requests of one ONNX run; `outputs` are the run's, the requests' rows in order. */
+  servedGroup(model: string, version: string, requests: readonly RecordedRequest[], outputs: readonly OutputTensor[]): void {
+    const now = performance.now();
+    const grouped = requests.map((r) => ({
+      id: r.id,
+      role: r.role,
+      latencyUs: Math.round((now - r.started) * 1000),
+      rows: r.rows,
+      inputs: this.sampleInputs() ? r.inputs : undefined,
+    }));
+    this.publisher.publishGroup(model, version, Date.now(), grouped, outputs);
+  }
+
+  /** One request on its own: a failed one, or one whose batch could not be recorded as a group. */
   served(id: string, model: string, version: string, role: Role, inputs: readonly InputTensor[], outputs: readonly OutputTensor[], seconds: number, status: Outcome): void {
-    let sampled = this.inputSampleRate >= 1 || Math.random() < this.inputSampleRate;
-    if (sampled && !this.inputBudget.take()) {
-      sampled = false;
-      this.inputsOverBudget();
-    }
-    this.publisher.publishPrediction(id, model, version, role, Date.now(), sampled ? inputs : NONE, outputs, Math.round(seconds * 1e6), status);
+    this.publisher.publishPrediction(id, model, version, role, Date.now(), this.sampleInputs() ? inputs : NONE, outputs, Math.round(seconds * 1e6), status);
   }
 
   feedback(model: string, items: readonly FeedbackItem[]): void {
     const timeMs = Date.now();
     for (const item of items) this.publisher.publishFeedback(item.id, model, item.labels, timeMs);
+  }
+
+  private sampleInputs(): boolean {
+    if (this.inputSampleRate < 1 && Math.random() >= this.inputSampleRate) return false;
+    if (this.inputBudget.take()) return true;
+    this.inputsOverBudget();
+    return false;
   }
 }

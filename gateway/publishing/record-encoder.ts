@@ -1,8 +1,8 @@
 /**
  * Records encoded to protobuf the moment they are published (proto/monitor.proto,
- * written by hand for exactly these messages): each record is appended as one
- * length-delimited RecordBatch field (`predictions = 1` or `feedback = 2`) to the
- * open batch, so a batch is already the wire message and nothing but bytes waits
+ * written by hand for exactly these messages): each record, or group of records
+ * of one ONNX run, is appended as one length-delimited RecordBatch field
+ * (`predictions = 1`, `feedback = 2`, `groups = 3`) to the open batch, so a batch is already the wire message and nothing but bytes waits
  * for the sink — no record objects, no views onto request buffers.
  *
  * Batches are carved out of slabs of `maxBatchBytes`: a batch closes at
@@ -22,6 +22,17 @@ export interface TensorSource {
   readonly datatype: string;
   readonly shape: readonly number[];
   readonly data: ArrayBufferView;
+}
+
+/** One answered request of a group (one ONNX run). */
+export interface GroupedRequest {
+  readonly id: string;
+  readonly role: string;
+  readonly latencyUs: number;
+  /** Its rows along dim 0 of the group's outputs. */
+  readonly rows: number;
+  /** Set when the request was sampled for inputs. */
+  readonly inputs: readonly TensorSource[] | undefined;
 }
 
 /** One closed batch: a whole RecordBatch message. */
@@ -48,6 +59,18 @@ const TENSOR_NAME = (1 << 3) | 2;
 const TENSOR_DATATYPE = (2 << 3) | 2;
 const TENSOR_SHAPE = (3 << 3) | 2;
 const TENSOR_DATA = (4 << 3) | 2;
+const BATCH_GROUPS = (3 << 3) | 2;
+const GROUP_MODEL = (1 << 3) | 2;
+const GROUP_VERSION = (2 << 3) | 2;
+const GROUP_TIME_MS = (3 << 3) | 0;
+const GROUP_IDS = (4 << 3) | 2;
+const GROUP_ROLES = (5 << 3) | 2;
+const GROUP_LATENCY_US = (6 << 3) | 2;
+const GROUP_ROWS = (7 << 3) | 2;
+const GROUP_OUTPUTS = (8 << 3) | 2;
+const GROUP_INPUTS = (9 << 3) | 2;
+const SAMPLED_REQUEST = (1 << 3) | 0;
+const SAMPLED_INPUTS = (2 << 3) | 2;
 const FEEDBACK_ID = (1 << 3) | 2;
 const FEEDBACK_MODEL = (2 << 3) | 2;
 const FEEDBACK_LABELS = (3 << 3) | 2;
@@ -144,6 +167,73 @@ export class RecordBatchEncoder {
     this.commit(buf, o, end);
   }
 
+  /**
+   * The answered requests of one ONNX run as one PredictionGroup: what they
+   * share once, their outputs as the run's own tensors — a few bytes of work
+   * per request instead of a whole record.
+   */
+  appendGroup(model: string, version: string, timeMs: number, requests: readonly GroupedRequest[], outputs: readonly TensorSource[]): void {
+    this.lengthCount = 0;
+    this.knownCount = 0;
+    let body = this.knownSize(model) + this.knownSize(version);
+    if (timeMs !== 0) body += 1 + int64Size(timeMs);
+    let latencyBytes = 0;
+    let rowBytes = 0;
+    for (const r of requests) body += this.elementSize(r.id);
+    for (const r of requests) body += this.knownElementSize(r.role);
+    for (const r of requests) {
+      latencyBytes += varintSize(r.latencyUs >>> 0);
+      rowBytes += varintSize(r.rows >>> 0);
+    }
+    if (requests.length > 0) body += 2 + varintSize(latencyBytes) + latencyBytes + varintSize(rowBytes) + rowBytes;
+    for (const t of outputs) body += this.tensorSize(t);
+    requests.forEach((r, i) => {
+      if (r.inputs === undefined) return;
+      const slot = this.lengthCount++;
+      let sampled = i === 0 ? 0 : 1 + varintSize(i);
+      for (const t of r.inputs) sampled += this.tensorSize(t);
+      this.lengths[slot] = sampled;
+      body += 1 + varintSize(sampled) + sampled;
+    });
+
+    const size = 1 + varintSize(body) + body;
+    const buf = this.reserve(size, requests.length);
+    let o = buf === this.slab ? this.end : 0;
+    const end = o + size;
+    this.lengthAt = 0;
+    this.knownAt = 0;
+    buf[o++] = BATCH_GROUPS;
+    o = writeVarint(buf, o, body);
+    o = this.writeKnown(buf, o, GROUP_MODEL);
+    o = this.writeKnown(buf, o, GROUP_VERSION);
+    if (timeMs !== 0) {
+      buf[o++] = GROUP_TIME_MS;
+      o = writeInt64(buf, o, timeMs);
+    }
+    for (const r of requests) o = this.writeElement(buf, o, GROUP_IDS, r.id);
+    for (let i = 0; i < requests.length; i++) o = this.writeKnownElement(buf, o, GROUP_ROLES);
+    if (requests.length > 0) {
+      buf[o++] = GROUP_LATENCY_US;
+      o = writeVarint(buf, o, latencyBytes);
+      for (const r of requests) o = writeVarint(buf, o, r.latencyUs >>> 0);
+      buf[o++] = GROUP_ROWS;
+      o = writeVarint(buf, o, rowBytes);
+      for (const r of requests) o = writeVarint(buf, o, r.rows >>> 0);
+    }
+    for (const t of outputs) o = this.writeTensor(buf, o, GROUP_OUTPUTS, t);
+    requests.forEach((r, i) => {
+      if (r.inputs === undefined) return;
+      buf[o++] = GROUP_INPUTS;
+      o = writeVarint(buf, o, this.lengths[this.lengthAt++]!);
+      if (i !== 0) {
+        buf[o++] = SAMPLED_REQUEST;
+        o = writeVarint(buf, o, i);
+      }
+      for (const t of r.inputs) o = this.writeTensor(buf, o, SAMPLED_INPUTS, t);
+    });
+    this.commit(buf, o, end, requests.length);
+  }
+
   appendFeedback(id: string, model: string, labels: readonly number[], timeMs: number): void {
     this.lengthCount = 0;
     let body = this.stringSize(id) + this.stringSize(model);
@@ -188,8 +278,8 @@ export class RecordBatchEncoder {
    * so that a batch seldom has to move. Returns the slab (write at `end`) or,
    * for a record over the cap on its own, a buffer of its own (write at 0).
    */
-  private reserve(size: number): Buffer {
-    if (this.openRecords > 0 && this.end - this.start + size > this.maxBatchBytes) this.closeBatch();
+  private reserve(size: number, records = 1): Buffer {
+    if (this.openRecords > 0 && (this.end - this.start + size > this.maxBatchBytes || this.openRecords + records > this.maxBatchRecords)) this.closeBatch();
     if (size > this.maxBatchBytes) return Buffer.allocUnsafe(size);
     const room = this.slab.length - this.end;
     if (room < size || (this.openRecords === 0 && room < this.expectedBatchBytes)) {
@@ -203,15 +293,16 @@ export class RecordBatchEncoder {
     return this.slab;
   }
 
-  private commit(buf: Buffer, written: number, reserved: number): void {
+  private commit(buf: Buffer, written: number, reserved: number, records = 1): void {
     // A mismatch is a bug in the size pass; the record is lost, not the batch.
     if (written !== reserved) throw new Error(`record encoder: wrote ${written} bytes where ${reserved} were measured`);
     if (buf !== this.slab) {
-      this.closed.push({ bytes: buf, records: 1 });
+      this.closed.push({ bytes: buf, records });
       return;
     }
     this.end = written;
-    if (++this.openRecords >= this.maxBatchRecords) this.closeBatch();
+    this.openRecords += records;
+    if (this.openRecords >= this.maxBatchRecords) this.closeBatch();
   }
 
   /** Bytes of a string field (none when empty: proto3 does not write defaults). */
@@ -219,6 +310,20 @@ export class RecordBatchEncoder {
     const n = Buffer.byteLength(s, 'utf8');
     this.lengths[this.lengthCount++] = n;
     return n === 0 ? 0 : 1 + varintSize(n) + n;
+  }
+
+  /** Bytes of an element of a repeated string field: written even when empty, or the columns would shift. */
+  private elementSize(s: string): number {
+    const n = Buffer.byteLength(s, 'utf8');
+    this.lengths[this.lengthCount++] = n;
+    return 1 + varintSize(n) + n;
+  }
+
+  /** The same for a value that repeats across records. */
+  private knownElementSize(s: string): number {
+    const bytes = this.knownBytes(s);
+    this.knownInOrder[this.knownCount++] = bytes;
+    return 1 + varintSize(bytes.length) + bytes.length;
   }
 
   /** Bytes of a tensor field (the Tensor message is never empty: its field is always written). */
@@ -252,9 +357,16 @@ export class RecordBatchEncoder {
   }
 
   private writeKnown(buf: Buffer, o: number, tag: number): number {
+    if (this.knownInOrder[this.knownAt]!.length === 0) {
+      this.knownAt++;
+      return o;
+    }
+    return this.writeKnownElement(buf, o, tag);
+  }
+
+  private writeKnownElement(buf: Buffer, o: number, tag: number): number {
     const bytes = this.knownInOrder[this.knownAt++]!;
     const n = bytes.length;
-    if (n === 0) return o;
     buf[o++] = tag;
     o = writeVarint(buf, o, n);
     for (let i = 0; i < n; i++) buf[o + i] = bytes[i]!;
@@ -262,8 +374,15 @@ export class RecordBatchEncoder {
   }
 
   private writeString(buf: Buffer, o: number, tag: number, s: string): number {
+    if (this.lengths[this.lengthAt] === 0) {
+      this.lengthAt++;
+      return o;
+    }
+    return this.writeElement(buf, o, tag, s);
+  }
+
+  private writeElement(buf: Buffer, o: number, tag: number, s: string): number {
     const n = this.lengths[this.lengthAt++]!;
-    if (n === 0) return o;
     buf[o++] = tag;
     o = writeVarint(buf, o, n);
     if (n === s.length && n <= 32) {

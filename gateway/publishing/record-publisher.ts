@@ -7,7 +7,7 @@
  * counter explains every record the monitor never saw.
  */
 import type { Logger } from '../../runtime/log.js';
-import { DEFAULT_MAX_BATCH_BYTES, RecordBatchEncoder, type TensorSource } from './record-encoder.js';
+import { DEFAULT_MAX_BATCH_BYTES, RecordBatchEncoder, type GroupedRequest, type TensorSource } from './record-encoder.js';
 
 /**
  * Where batches go (gRPC stream to the monitor, or Redis Streams): `batch` is
@@ -97,6 +97,17 @@ export class RecordPublisher {
     this.added();
   }
 
+  /** The answered requests of one ONNX run, with the run's outputs. Tensors are copied at once. */
+  publishGroup(model: string, version: string, timeMs: number, requests: readonly GroupedRequest[], outputs: readonly TensorSource[]): void {
+    if (!this.admit(requests.length)) return;
+    try {
+      this.encoder.appendGroup(model, version, timeMs, requests, outputs);
+    } catch (err) {
+      return this.encodingFailed(err, requests.length);
+    }
+    this.added(requests.length);
+  }
+
   /** A ground-truth item: one label per row of request `id`. */
   publishFeedback(id: string, model: string, labels: readonly number[], timeMs: number): void {
     if (!this.admit()) return;
@@ -125,26 +136,26 @@ export class RecordPublisher {
     await this.sink.close();
   }
 
-  private admit(): boolean {
+  private admit(records = 1): boolean {
     if (this.closed) {
-      this.drop(1, 'publisher closed');
+      this.drop(records, 'publisher closed');
       return false;
     }
     if (this.buffered >= this.options.maxBufferedRecords) {
-      this.drop(1, 'buffer full');
+      this.drop(records, 'buffer full');
       return false;
     }
     return true;
   }
 
-  private added(): void {
-    this.buffered++;
+  private added(records = 1): void {
+    this.buffered += records;
     // A full batch closes in the encoder and goes at once; a partial one waits for the flush timer.
     if (this.encoder.closed.length > 0) void this.flush(false);
   }
 
-  private encodingFailed(err: unknown): void {
-    this.observer.recordsDropped(this.sink.name, 1);
+  private encodingFailed(err: unknown, records = 1): void {
+    this.observer.recordsDropped(this.sink.name, records);
     this.log.error('record could not be encoded; dropped', { sink: this.sink.name, error: (err as Error).message });
   }
 

@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { RecordBatchEncoder, type TensorSource } from '../../../gateway/publishing/record-encoder.js';
-import { decodeRecordBatch, type FeedbackRecord, type PredictionRecord, type RecordBatch } from '../../../runtime/records.js';
+import { RecordBatchEncoder, type GroupedRequest, type TensorSource } from '../../../gateway/publishing/record-encoder.js';
+import { decodeRecordBatch, encodeRecordBatch, type FeedbackRecord, type PredictionRecord, type RecordBatch } from '../../../runtime/records.js';
 
 type Entry = { kind: 'prediction'; record: PredictionRecord; tensors: { inputs: TensorSource[]; outputs: TensorSource[] } } | { kind: 'feedback'; record: FeedbackRecord };
 
@@ -194,5 +194,72 @@ describe('RecordBatchEncoder', () => {
     const { batches } = roundTrip(encoder);
     for (const b of batches) assert.ok(b.bytes <= 1024);
     assertDecodes(batches, entries);
+  });
+
+  describe('groups (the answered requests of one ONNX run)', () => {
+    const row = (values: number[]) => Float32Array.from(values);
+    /** Three requests of 2, 1 and 3 rows; the run's outputs hold their rows in that order. */
+    const requests: GroupedRequest[] = [
+      { id: 'a-1', role: 'stable', latencyUs: 0, rows: 2, inputs: [tensor('features', 'FP32', [2, 2], row([1, 2, 3, 4]))] },
+      { id: '', role: 'canary', latencyUs: 4294967295, rows: 1, inputs: undefined },
+      { id: 'ß-标识-🚀', role: 'stable', latencyUs: 812, rows: 3, inputs: [tensor('features', 'FP32', [3, 2], row([5, 6, 7, 8, 9, 10]))] },
+    ];
+    const probabilities = tensor('probabilities', 'FP32', [6, 2], row([0.1, 0.9, 0.2, 0.8, 0.3, 0.7, 0.4, 0.6, 0.5, 0.5, 0.6, 0.4]));
+    const labels = tensor('label', 'INT64', [6], BigInt64Array.of(1n, 1n, 1n, 0n, 0n, 0n));
+
+    it('reads as one prediction record per request: its rows of every output, its sampled inputs', () => {
+      const encoder = new RecordBatchEncoder(512);
+      encoder.appendGroup('tabular', '7', 1_700_000_000_123, requests, [probabilities, labels]);
+      encoder.appendFeedback('a-1', 'tabular', [1, 0], 1_700_000_000_200);
+      assert.equal(encoder.openBatchRecords, 4, 'a group counts as its requests');
+      const { batches } = roundTrip(encoder);
+      assert.equal(batches.length, 1);
+      const { predictions, feedback } = batches[0]!.decoded;
+      assert.equal(feedback.length, 1);
+      const slice = (t: TensorSource, from: number, rows: number, perRow: number) => {
+        const bytes = bytesOf(t);
+        const rowBytes = perRow * (t.data as Float32Array).BYTES_PER_ELEMENT;
+        return { name: t.name, datatype: t.datatype, shape: [rows, ...t.shape.slice(1)], data: bytes.subarray(from * rowBytes, (from + rows) * rowBytes) };
+      };
+      const asRecord = (t: TensorSource) => ({ name: t.name, datatype: t.datatype, shape: [...t.shape], data: bytesOf(t) });
+      const expected: PredictionRecord[] = [
+        { id: 'a-1', model: 'tabular', version: '7', role: 'stable', time_ms: 1_700_000_000_123, latency_us: 0, status: 'OK', inputs: requests[0]!.inputs!.map(asRecord), outputs: [slice(probabilities, 0, 2, 2), slice(labels, 0, 2, 1)] },
+        { id: '', model: 'tabular', version: '7', role: 'canary', time_ms: 1_700_000_000_123, latency_us: 4294967295, status: 'OK', inputs: [], outputs: [slice(probabilities, 2, 1, 2), slice(labels, 2, 1, 1)] },
+        { id: 'ß-标识-🚀', model: 'tabular', version: '7', role: 'stable', time_ms: 1_700_000_000_123, latency_us: 812, status: 'OK', inputs: requests[2]!.inputs!.map(asRecord), outputs: [slice(probabilities, 3, 3, 2), slice(labels, 3, 3, 1)] },
+      ];
+      assert.equal(predictions.length, expected.length);
+      expected.forEach((e, i) => assertSamePrediction(predictions[i]!, e));
+    });
+
+    it('gives a group of one request the outputs whole, whatever their dim 0', () => {
+      const encoder = new RecordBatchEncoder(512);
+      const scores = tensor('scores', 'FP64', [3], Float64Array.of(0.5, 1.5, 2.5));
+      encoder.appendGroup('unbatched', '1', 5, [{ id: 'only', role: 'stable', latencyUs: 3, rows: 1, inputs: undefined }], [scores]);
+      const [record] = roundTrip(encoder).batches[0]!.decoded.predictions;
+      assertSamePrediction(record!, { id: 'only', model: 'unbatched', version: '1', role: 'stable', time_ms: 5, latency_us: 3, status: 'OK', inputs: [], outputs: [{ name: 'scores', datatype: 'FP64', shape: [3], data: bytesOf(scores) }] });
+    });
+
+    it('keeps a batch within maxBatchRecords, counting a group as its requests', () => {
+      const encoder = new RecordBatchEncoder(4);
+      const group = (n: number) => {
+        const rs = requests.slice(0, n).map((r) => ({ ...r, rows: 1, inputs: undefined }));
+        encoder.appendGroup('m', '1', 1, rs, [tensor('y', 'FP32', [n, 1], new Float32Array(n))]);
+      };
+      encoder.appendFeedback('f', 'm', [1], 1);
+      group(3); // fills the batch: 4
+      group(3);
+      group(2); // would make 5: a new batch
+      const { batches } = roundTrip(encoder);
+      assert.deepEqual(batches.map((b) => b.records), [4, 3, 2]);
+      assert.deepEqual(batches.map((b) => b.decoded.predictions.length + b.decoded.feedback.length), [4, 3, 2]);
+    });
+
+    it('refuses to decode a group whose columns or rows do not add up', () => {
+      const base = { model: 'm', version: '1', time_ms: 1, ids: ['a', 'b'], roles: ['stable', 'stable'], latency_us: [1, 2], rows: [1, 2], inputs: [] };
+      const output = { name: 'y', datatype: 'FP32', shape: [3, 1], data: new Uint8Array(12) };
+      assert.equal(decodeRecordBatch(encodeRecordBatch({ predictions: [], feedback: [], groups: [{ ...base, outputs: [output] }] })).predictions.length, 2);
+      assert.throws(() => decodeRecordBatch(encodeRecordBatch({ predictions: [], feedback: [], groups: [{ ...base, roles: ['stable'], outputs: [output] }] })), /group of 2 requests has 1 roles/);
+      assert.throws(() => decodeRecordBatch(encodeRecordBatch({ predictions: [], feedback: [], groups: [{ ...base, outputs: [{ ...output, shape: [4, 1] }] }] })), /output 'y' has shape \[4, 1\] and 12 bytes for 3 rows/);
+    });
   });
 });

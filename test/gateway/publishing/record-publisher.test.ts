@@ -126,6 +126,24 @@ describe('RecordPublisher', () => {
     assert.equal(counts.published + counts.dropped, 41);
   });
 
+  it('counts a group as its requests: published, and dropped whole when the buffer is full', async () => {
+    const { p, sink, counts } = publisher({ maxBufferedRecords: 8, maxBatchRecords: 100, flushIntervalMs: 10, minRetryMs: 10, maxRetryMs: 20 });
+    sink.failing = true;
+    const group = (first: number, n: number) => {
+      const requests = Array.from({ length: n }, (_, i) => ({ id: `g${first + i}`, role: 'stable', latencyUs: 5, rows: 1, inputs: undefined }));
+      p.publishGroup('m', '1', Date.now(), requests, [{ name: 'y', datatype: 'FP32', shape: [n, 1], data: new Float32Array(n) }]);
+    };
+    group(0, 5);
+    group(5, 4); // 9 buffered: over the bound from now on
+    group(9, 3);
+    assert.equal(counts.dropped, 3, 'the whole third group');
+    sink.failing = false;
+    await until('the kept groups delivered', () => counts.published === 9);
+    assert.deepEqual(sink.ids(), Array.from({ length: 9 }, (_, i) => `g${i}`));
+    await p.close();
+    assert.equal(counts.published + counts.dropped, 12);
+  });
+
   it('keeps a batch whose send failed and sends it again', async () => {
     const { p, sink, counts } = publisher({ maxBatchRecords: 5, flushIntervalMs: 10 });
     let release!: () => void;
