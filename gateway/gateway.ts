@@ -62,7 +62,7 @@ export class Gateway {
     collectProcessMetrics(registry);
     const events = new GatewayMetrics(registry);
     const publisher = recordPublisher(config, events, log);
-    const recorder = publisher && new PredictionRecorder(publisher, config.recordInputsRate, new InputBudget(config.recordInputsPerSecond), () => events.recordInputsOverBudget());
+    const recorder = publisher && new PredictionRecorder(publisher, config.recordInputsRate, new InputBudget(config.recordInputsPerSecond), (n) => events.recordInputsOverBudget(n));
     const createVersion = ({ manifest, model }: LoadedVersion, lowPriority: boolean): ModelVersion =>
       new ModelVersion({ manifest: applyOverrides(manifest, config.overrides), model, pipelineDepth: config.pipelineDepth, lowPriority, events, recorder, log });
     const catalog = new ModelCatalog(createVersion, events, log);

@@ -108,8 +108,8 @@ export class GatewayMetrics implements GatewayEvents, PolicyObserver, ShadowObse
     this.recordsPublishedTotal.inc({ sink }, records);
   }
 
-  recordInputsOverBudget(): void {
-    this.recordInputsOverBudgetTotal.inc();
+  recordInputsOverBudget(requests: number): void {
+    this.recordInputsOverBudgetTotal.inc(requests);
   }
 
   recordsDropped(sink: string, records: number): void {

@@ -16,7 +16,8 @@
  * loadtest/results/streaming-latest.json. Bounded: the run stops itself.
  */
 import type { ChildProcess } from 'node:child_process';
-import { Server, ServerCredentials, type ServerReadableStream, type ServiceDefinition, type sendUnaryData } from '@grpc/grpc-js';
+import { createServer as createHttp2Server } from 'node:http2';
+import type { AddressInfo } from 'node:net';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -33,7 +34,6 @@ import { waitForQuiet } from './quiet.js';
 import { readyEntry } from './ready-line.js';
 import { spawnNode, stopAllChildren, stopChild } from './spawn-node.js';
 import { isTargetName, type TargetName } from './targets.js';
-import { loadRecordIngestService } from '../runtime/records.js';
 
 const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 const DEFAULT_OUT = fileURLToPath(new URL('../../loadtest/results/streaming-latest.json', import.meta.url));
@@ -219,19 +219,27 @@ function render(o: Options, results: ModelResult[]): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** A RecordIngest endpoint that acknowledges every batch without decoding it. */
+/**
+ * A RecordIngest endpoint that acknowledges every batch without reading it: the Publish call
+ * answered at the HTTP/2 level (an empty PublishAck, grpc-status 0), so the sink's own CPU —
+ * on the gateway's cores here, where a real monitor would have its own — is as small as it gets.
+ */
 async function startAckSink(): Promise<{ address: string; close(): void }> {
-  const server = new Server({ 'grpc.max_receive_message_length': 64 * 1024 * 1024 });
-  const definition = loadRecordIngestService();
-  server.addService({ Publish: { ...definition.Publish!, requestDeserialize: (bytes: Buffer) => bytes } } as ServiceDefinition, {
-    Publish: (call: ServerReadableStream<Buffer, { records: number }>, done: sendUnaryData<{ records: number }>) => {
-      call.on('data', () => {});
-      call.on('end', () => done(null, { records: 0 }));
-    },
+  const server = createHttp2Server();
+  server.on('stream', (stream) => {
+    stream.resume();
+    stream.on('end', () => {
+      stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+      stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+      stream.end(EMPTY_GRPC_MESSAGE);
+    });
   });
-  const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
-  return { address: `127.0.0.1:${port}`, close: () => server.forceShutdown() };
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { address: `127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
 }
+
+/** A gRPC length-prefixed message of zero bytes: uncompressed flag, length 0 (an empty PublishAck). */
+const EMPTY_GRPC_MESSAGE = Buffer.alloc(5);
 
 async function main(): Promise<void> {
   const parsed = parseOptions(process.argv.slice(2));

@@ -28,6 +28,7 @@ export interface RecordedRequest {
 }
 
 const NONE: readonly InputTensor[] = [];
+const OVER_BUDGET = 'over budget';
 
 export class PredictionRecorder {
   constructor(
@@ -35,26 +36,28 @@ export class PredictionRecorder {
     /** Share of requests whose inputs are recorded, 0-1. */
     private readonly inputSampleRate: number,
     private readonly inputBudget: InputBudget,
-    /** A sampled request whose inputs were left out because the budget was spent. */
-    private readonly inputsOverBudget: () => void,
+    /** Sampled requests whose inputs were left out because the budget was spent. */
+    private readonly inputsOverBudget: (requests: number) => void,
   ) {}
 
   /** The answered requests of one ONNX run; `outputs` are the run's, the requests' rows in order. */
   servedGroup(model: string, version: string, requests: readonly RecordedRequest[], outputs: readonly OutputTensor[]): void {
     const now = performance.now();
-    const grouped = requests.map((r) => ({
-      id: r.id,
-      role: r.role,
-      latencyUs: Math.round((now - r.started) * 1000),
-      rows: r.rows,
-      inputs: this.sampleInputs() ? r.inputs : undefined,
-    }));
+    let overBudget = 0;
+    const grouped = requests.map((r) => {
+      const sampled = this.sampled();
+      if (sampled === OVER_BUDGET) overBudget++;
+      return { id: r.id, role: r.role, latencyUs: Math.round((now - r.started) * 1000), rows: r.rows, inputs: sampled === true ? r.inputs : undefined };
+    });
+    if (overBudget > 0) this.inputsOverBudget(overBudget);
     this.publisher.publishGroup(model, version, Date.now(), grouped, outputs);
   }
 
   /** One request on its own: a failed one, or one whose batch could not be recorded as a group. */
   served(id: string, model: string, version: string, role: Role, inputs: readonly InputTensor[], outputs: readonly OutputTensor[], seconds: number, status: Outcome): void {
-    this.publisher.publishPrediction(id, model, version, role, Date.now(), this.sampleInputs() ? inputs : NONE, outputs, Math.round(seconds * 1e6), status);
+    const sampled = this.sampled();
+    if (sampled === OVER_BUDGET) this.inputsOverBudget(1);
+    this.publisher.publishPrediction(id, model, version, role, Date.now(), sampled === true ? inputs : NONE, outputs, Math.round(seconds * 1e6), status);
   }
 
   feedback(model: string, items: readonly FeedbackItem[]): void {
@@ -62,10 +65,9 @@ export class PredictionRecorder {
     for (const item of items) this.publisher.publishFeedback(item.id, model, item.labels, timeMs);
   }
 
-  private sampleInputs(): boolean {
+  /** Whether a request's inputs are recorded: true, false (not sampled) or OVER_BUDGET (sampled, but the budget is spent). */
+  private sampled(): boolean | typeof OVER_BUDGET {
     if (this.inputSampleRate < 1 && Math.random() >= this.inputSampleRate) return false;
-    if (this.inputBudget.take()) return true;
-    this.inputsOverBudget();
-    return false;
+    return this.inputBudget.take() || OVER_BUDGET;
   }
 }

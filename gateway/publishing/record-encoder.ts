@@ -307,14 +307,14 @@ export class RecordBatchEncoder {
 
   /** Bytes of a string field (none when empty: proto3 does not write defaults). */
   private stringSize(s: string): number {
-    const n = Buffer.byteLength(s, 'utf8');
+    const n = utf8Length(s);
     this.lengths[this.lengthCount++] = n;
     return n === 0 ? 0 : 1 + varintSize(n) + n;
   }
 
   /** Bytes of an element of a repeated string field: written even when empty, or the columns would shift. */
   private elementSize(s: string): number {
-    const n = Buffer.byteLength(s, 'utf8');
+    const n = utf8Length(s);
     this.lengths[this.lengthCount++] = n;
     return 1 + varintSize(n) + n;
   }
@@ -385,7 +385,7 @@ export class RecordBatchEncoder {
     const n = this.lengths[this.lengthAt++]!;
     buf[o++] = tag;
     o = writeVarint(buf, o, n);
-    if (n === s.length && n <= 32) {
+    if (n === s.length && n <= SHORT_STRING) {
       // Short ASCII: a loop is cheaper than the call into the native encoder.
       for (let i = 0; i < n; i++) buf[o + i] = s.charCodeAt(i);
     } else {
@@ -414,6 +414,15 @@ export class RecordBatchEncoder {
     }
     return o;
   }
+}
+
+/** Strings up to this long (request ids: a UUID is 36) are measured and written in JS: cheaper than a call into the native encoder. */
+const SHORT_STRING = 64;
+
+function utf8Length(s: string): number {
+  if (s.length > SHORT_STRING) return Buffer.byteLength(s, 'utf8');
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return Buffer.byteLength(s, 'utf8');
+  return s.length;
 }
 
 /** Varint bytes of a non-negative integer up to 2^53. */
