@@ -45,11 +45,11 @@ const HELP = `usage: npm run bench:streaming -- [options]
   --models LIST        tabular,mlp (default both)
   --target NAME        http-binary | http-json | grpc (default http-binary)
   --concurrency N      requests in flight (default 32)
-  --rounds N           rounds of off / sink / monitor per model, order rotated (default 3)
+  --rounds N           rounds of off / sink / monitor per model, order rotated (default 6)
   --warmup-ms N        per measurement, not measured (default 500)
-  --duration-ms N      measured window per measurement (default 2500)
+  --duration-ms N      measured window per measurement (default 2000)
   --out FILE           results JSON (default loadtest/results/streaming-latest.json)
-  --time-limit-s N     hard stop for the whole run (default 118)
+  --time-limit-s N     hard stop for the whole run (default 180)
 `;
 
 /** Longest wait after a streaming side's measurement for the gateway to hand its backlog over. */
@@ -76,11 +76,11 @@ function parseOptions(argv: string[]): Options | 'help' {
       models: { type: 'string', default: 'tabular,mlp' },
       target: { type: 'string', default: 'http-binary' },
       concurrency: { type: 'string', default: '32' },
-      rounds: { type: 'string', default: '3' },
+      rounds: { type: 'string', default: '6' },
       'warmup-ms': { type: 'string', default: '500' },
-      'duration-ms': { type: 'string', default: '2500' },
+      'duration-ms': { type: 'string', default: '2000' },
       out: { type: 'string', default: DEFAULT_OUT },
-      'time-limit-s': { type: 'string', default: '118' },
+      'time-limit-s': { type: 'string', default: '180' },
       help: { type: 'boolean', short: 'h' },
     },
   });
