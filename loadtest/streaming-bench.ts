@@ -8,8 +8,9 @@
  *    sidecar with its own CPU);
  *  - monitor: `--monitor` to a real `switchyard monitor` child (drift profiles from the same
  *    repository) on the same machine — what a small box pays for both.
- * Each round runs the three in a rotated order so a drift in the machine's load falls on all;
- * after a streaming side, the next measurement waits until its backlog reached the sink. Per
+ * Each round measures off and sink side by side, in alternating order, so a drift in the machine's
+ * speed falls on both alike, then the monitor side; after a streaming side, the next measurement
+ * waits until its backlog reached the sink, and until the monitor is idle again. Per
  * model: rows/s and p50/p99 (every round's HDR histogram merged), the cost against off (median
  * over rounds of the same round's ratio), the gateway's CPU per request, the monitor's CPU, and
  * whether every record arrived. A markdown table on stdout (progress on stderr), everything in
@@ -45,7 +46,7 @@ const HELP = `usage: npm run bench:streaming -- [options]
   --models LIST        tabular,mlp (default both)
   --target NAME        http-binary | http-json | grpc (default http-binary)
   --concurrency N      requests in flight (default 32)
-  --rounds N           rounds of off / sink / monitor per model, order rotated (default 6)
+  --rounds N           rounds of off / sink / monitor per model, off and sink alternating (default 6)
   --warmup-ms N        per measurement, not measured (default 500)
   --duration-ms N      measured window per measurement (default 2000)
   --out FILE           results JSON (default loadtest/results/streaming-latest.json)
@@ -54,6 +55,9 @@ const HELP = `usage: npm run bench:streaming -- [options]
 
 /** Longest wait after a streaming side's measurement for the gateway to hand its backlog over. */
 const DRAIN_LIMIT_MS = 8_000;
+/** Before a measurement, the monitor counts as idle below this CPU, waited for at most so long. */
+const MONITOR_IDLE_CORES = 0.05;
+const MONITOR_IDLE_LIMIT_MS = 5_000;
 
 const progress = (msg: string): void => void process.stderr.write(`[bench:streaming] ${msg}\n`);
 
@@ -193,7 +197,7 @@ function render(o: Options, results: ModelResult[]): string {
     `## bench:streaming — gateway throughput with prediction records streamed (on) vs not (off)`,
     '',
     `${o.target}, single-row requests, closed loop at concurrency ${o.concurrency}; ${o.rounds} rounds × (${o.warmupMs} ms warm-up + ${o.durationMs} ms measured) per side, ` +
-      `side order rotated each round; machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, shared by gateway, client and (monitor side) monitor`,
+      `off and sink side by side in alternating order, then monitor; machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, shared by gateway, client and (monitor side) monitor`,
     '',
     '| model | records | rows/s | cost | p50 µs | p99 µs | gateway CPU µs/req (event loop) | rows/s per round | other procs, cores |',
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |',
@@ -281,6 +285,15 @@ async function main(): Promise<void> {
       const c = sampleCpu(monitorPid);
       return c ? c.mainSeconds + c.otherSeconds : 0;
     };
+    /** Waits (bounded) until the monitor has finished the records it was handed: its CPU would land on the next measurement. */
+    const monitorIdle = async (): Promise<void> => {
+      const started = Date.now();
+      for (;;) {
+        const cpu0 = monitorCpu();
+        await new Promise((r) => setTimeout(r, 200));
+        if ((monitorCpu() - cpu0) / 0.2 < MONITOR_IDLE_CORES || Date.now() - started > MONITOR_IDLE_LIMIT_MS) return;
+      }
+    };
     const counters = async (mode: 'sink' | 'monitor', model: string) => {
       const text = await (await fetch(gateways[mode].metrics)).text();
       return {
@@ -320,9 +333,12 @@ async function main(): Promise<void> {
       let monitorSeconds = 0;
       let loadedSeconds = 0;
       for (let round = 0; round < o.rounds; round++) {
-        const order = MODES.map((_, i) => MODES[(i + round) % MODES.length]!);
+        // off and sink side by side, in alternating order, so a drift in the machine's speed falls on both alike;
+        // the monitor side last, then its monitor's leftover work is waited out before the next round
+        const order: Mode[] = round % 2 === 0 ? ['off', 'sink', 'monitor'] : ['sink', 'off', 'monitor'];
         for (const mode of order) {
           await waitForQuiet({ maxWaitMs: 800, thresholdCores: 0.3, ownPids: pids, windowMs: 250 });
+          await monitorIdle();
           const cpu0 = monitorCpu();
           const t0 = Date.now();
           const step = await client.run({
