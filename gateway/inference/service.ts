@@ -4,7 +4,6 @@
  * manifest, queues it on the version's batcher and shapes the answer; then
  * mirrors it to any shadow versions. Reports every request's outcome once.
  */
-import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { asSwitchyardError, SwitchyardError } from '../../runtime/errors.js';
 import { DEFAULT_STICKY_HEADER } from '../../models/registry/traffic-policy.js';
@@ -14,6 +13,7 @@ import type { FeedbackItem, PredictionRecorder } from '../publishing/prediction-
 import type { ModelCatalog } from './model-catalog.js';
 import { selectOutputs, validateInputs } from './validate.js';
 import type { InferenceService, InferRequest, InferResponse, ModelMetadata, Protocol, RepositoryEntry, Role, ServerMetadata } from './types.js';
+import { newRequestId } from './request-id.js';
 
 export const SERVER_EXTENSIONS = ['binary_tensor_data', 'model_repository', 'parameters'];
 
@@ -84,7 +84,7 @@ export class GatewayService implements InferenceService {
 
   async infer(request: InferRequest): Promise<InferResponse> {
     const started = performance.now();
-    const id = request.id || randomUUID();
+    const id = request.id || newRequestId();
     let version = request.version ?? '';
     let role: Role | '' = '';
     try {
