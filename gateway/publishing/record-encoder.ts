@@ -385,12 +385,8 @@ export class RecordBatchEncoder {
     const n = this.lengths[this.lengthAt++]!;
     buf[o++] = tag;
     o = writeVarint(buf, o, n);
-    if (n === s.length && n <= SHORT_STRING) {
-      // Short ASCII: a loop is cheaper than the call into the native encoder.
-      for (let i = 0; i < n; i++) buf[o + i] = s.charCodeAt(i);
-    } else {
-      buf.write(s, o, n, 'utf8');
-    }
+    // ASCII (as many bytes as characters) is copied as Latin-1, without UTF-8 encoding.
+    buf.write(s, o, n, n === s.length ? 'latin1' : 'utf8');
     return o + n;
   }
 
@@ -416,7 +412,7 @@ export class RecordBatchEncoder {
   }
 }
 
-/** Strings up to this long (request ids: a UUID is 36) are measured and written in JS: cheaper than a call into the native encoder. */
+/** Strings up to this long (request ids: a UUID is 36) are measured in JS: cheaper than a call into the native encoder. */
 const SHORT_STRING = 64;
 
 function utf8Length(s: string): number {
