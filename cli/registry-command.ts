@@ -26,6 +26,8 @@ options:
                           (built-in defaults without it: steps 10/25/50/100 every 30 s, 1 % errors, p99 x1.5)
   --gateway-metrics URL   a gateway's Prometheus endpoint the rollout guards read (repeatable, one per
                           replica; e.g. http://127.0.0.1:8002/metrics)
+  --prometheus URL        or a Prometheus server scraping every gateway replica, which the rollout
+                          guards query instead (e.g. http://prometheus:9090; for replicas behind an autoscaler)
   --monitor URL           the monitor's HTTP API, for the accuracy and drift guards and the labeled data
                           training jobs fetch (e.g. http://127.0.0.1:8010)
   --training FILE         how each model retrains (JSON list; "model": "*" is the default), e.g.
@@ -57,6 +59,7 @@ export async function registryCommand(argv: string[]): Promise<void> {
       redis: { type: 'string' },
       rollout: { type: 'string' },
       'gateway-metrics': { type: 'string', multiple: true },
+      prometheus: { type: 'string' },
       monitor: { type: 'string' },
       training: { type: 'string' },
       'training-concurrency': { type: 'string', default: String(REGISTRY_DEFAULTS.trainingConcurrency) },
@@ -86,6 +89,7 @@ export async function registryCommand(argv: string[]): Promise<void> {
       redisUrl: values.redis,
       rolloutFile: values.rollout === undefined ? undefined : resolve(values.rollout),
       gatewayMetricsUrls: values['gateway-metrics'] ?? [],
+      prometheusUrl: values.prometheus?.replace(/\/+$/, ''),
       monitorUrl: values.monitor,
       training: values.training === undefined ? TrainingConfig.DEFAULT : await TrainingConfig.load(resolve(values.training)),
       trainingConcurrency: int('training-concurrency'),

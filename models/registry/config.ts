@@ -23,6 +23,8 @@ export interface RegistryConfig {
   rolloutPolicies?: RolloutPolicySet;
   /** Gateways' Prometheus endpoints the rollout controller reads (summed over replicas). */
   gatewayMetricsUrls: readonly string[];
+  /** Or a Prometheus server that scrapes every gateway replica: the rollout queries it instead. */
+  prometheusUrl?: string;
   /** The monitor's HTTP base URL, for the rollout's accuracy and drift guards and the training jobs' labeled data. */
   monitorUrl?: string;
   /** How each model retrains (--training FILE); the default trains the built-in logistic regression on the monitor's data. */
@@ -52,6 +54,10 @@ export function registryConfig(input: Partial<RegistryConfig> & { dataDir: strin
   }
   const gatewayMetricsUrls = config.gatewayMetricsUrls ?? [];
   for (const url of gatewayMetricsUrls) requireHttpUrl('--gateway-metrics', url, 'http://127.0.0.1:8002/metrics');
+  if (config.prometheusUrl !== undefined) {
+    requireHttpUrl('--prometheus', config.prometheusUrl, 'http://prometheus:9090');
+    if (gatewayMetricsUrls.length > 0) throw new Error('the rollout reads traffic from one place: --gateway-metrics URL(s) or --prometheus URL, not both');
+  }
   if (config.monitorUrl !== undefined) requireHttpUrl('--monitor', config.monitorUrl, 'http://127.0.0.1:8010');
   if (config.webhookSecret !== undefined && !/^whsec_[A-Za-z0-9+/]+=*$/.test(config.webhookSecret)) {
     throw new Error('SWITCHYARD_WEBHOOK_SECRET must be "whsec_" followed by base64: the secret the monitor signs its webhooks with');

@@ -26,6 +26,7 @@ import { loadRolloutPolicies, RolloutPolicySet } from '../rollout/rollout-policy
 import type { CanaryStarter } from '../training/canary-starter.js';
 import { TrainingRunner } from '../training/training-runner.js';
 import { mountTrainingRoutes } from '../training/training-routes.js';
+import { trafficOrigin } from '../rollout/traffic-origin.js';
 
 /** What tests (or an embedding program) may put in place of the registry's own parts. */
 export interface RegistryHooks {
@@ -66,7 +67,7 @@ export class RegistryService {
     if (publisher) store.subscribe((change) => publisher.publish(change));
     const events = new RegistryMetrics(metrics, store, watch);
     const rolloutMetrics = new RolloutMetrics(metrics, store);
-    const rollouts = await RolloutController.open({ store, dataDir: config.dataDir, policies, gatewayMetricsUrls: config.gatewayMetricsUrls, monitorUrl: config.monitorUrl, log: log.child({ component: 'rollout' }), observer: rolloutMetrics });
+    const rollouts = await RolloutController.open({ store, dataDir: config.dataDir, policies, traffic: trafficOrigin(config), monitorUrl: config.monitorUrl, log: log.child({ component: 'rollout' }), observer: rolloutMetrics });
     rolloutMetrics.attach(rollouts);
     const router = addRolloutRoutes(registryRoutes({ store, watch, metrics, maxUploadBytes: config.maxUploadBytes, maxJsonBytes: config.maxJsonBytes }), rollouts, config.maxJsonBytes);
     const training = await TrainingRunner.start({

@@ -23,7 +23,8 @@ import { judgeStep, type Verdict } from './rollout-guards.js';
 import { RolloutMoves, ROLLOUT_ACTOR } from './rollout-moves.js';
 import type { RolloutPolicySet } from './rollout-policy.js';
 import { isActive, pushEvent, RolloutFiles, type RolloutCause, type RolloutEvent, type RolloutRecord } from './rollout-record.js';
-import { addTraffic, emptyTraffic, GatewayScraper } from './traffic-figures.js';
+import { addTraffic, emptyTraffic, type TrafficSource } from './traffic-figures.js';
+import type { TrafficOrigin } from './traffic-origin.js';
 
 /**
  * What the training job runner needs: start a rollout of a retrained version that beat stable
@@ -42,8 +43,8 @@ export interface RolloutControllerOptions {
   store: RegistryStore;
   dataDir: string;
   policies: RolloutPolicySet;
-  /** Gateway /metrics URLs, summed over replicas. */
-  gatewayMetricsUrls: readonly string[];
+  /** Where the guards' request figures come from. */
+  traffic: TrafficOrigin;
   monitorUrl?: string;
   log: Logger;
   observer?: RolloutObserver;
@@ -59,7 +60,7 @@ export class RolloutController implements CanaryStarter {
   private readonly records = new Map<string, RolloutRecord>();
   private readonly queues = new Map<string, SerialQueue>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
-  private readonly scrapers = new Map<string, GatewayScraper>();
+  private readonly scrapers = new Map<string, TrafficSource>();
   private readonly monitorProblems = new Map<string, string>();
   private readonly moves: RolloutMoves;
   private readonly files: RolloutFiles;
@@ -80,7 +81,7 @@ export class RolloutController implements CanaryStarter {
         controller.schedule(record);
       }
     }
-    if (options.gatewayMetricsUrls.length === 0) options.log.warn('no gateway metrics URLs (--gateway-metrics): rollouts will hold, waiting for samples, until promoted by hand');
+    if (!options.traffic.configured) options.log.warn('no traffic figures (--gateway-metrics or --prometheus): rollouts will hold, waiting for samples, until promoted by hand');
     if (!options.monitorUrl) options.log.info('no monitor URL (--monitor): rollout accuracy and drift guards are not judged');
     return controller;
   }
@@ -151,7 +152,7 @@ export class RolloutController implements CanaryStarter {
       this.records.set(model, record);
       await this.files.save(record);
       this.monitorProblems.delete(model);
-      const scraper = new GatewayScraper(model, this.options.gatewayMetricsUrls);
+      const scraper = this.options.traffic.source(model);
       this.scrapers.set(model, scraper);
       await scraper.scrape(); // the baseline the first interval is measured from
       this.schedule(record);
@@ -326,9 +327,9 @@ export class RolloutController implements CanaryStarter {
     return r;
   }
 
-  private scraperOf(r: RolloutRecord): GatewayScraper {
+  private scraperOf(r: RolloutRecord): TrafficSource {
     let scraper = this.scrapers.get(r.model);
-    if (!scraper) this.scrapers.set(r.model, (scraper = new GatewayScraper(r.model, this.options.gatewayMetricsUrls)));
+    if (!scraper) this.scrapers.set(r.model, (scraper = this.options.traffic.source(r.model)));
     return scraper;
   }
 

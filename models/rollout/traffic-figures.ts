@@ -93,8 +93,15 @@ export interface ScrapeResult {
   problems: string[];
 }
 
+/** Where a rollout reads its traffic figures: each `scrape()` returns the deltas since the one before. */
+export interface TrafficSource {
+  scrape(): Promise<ScrapeResult>;
+  /** Forgets the baseline (after a pause): the next scrape only sets it again. */
+  reset(): void;
+}
+
 /** Keeps the previous scrape of each gateway for one model; `scrape()` returns the deltas since. */
-export class GatewayScraper {
+export class GatewayScraper implements TrafficSource {
   private readonly previous = new Map<string, Snapshot>();
 
   constructor(
@@ -130,7 +137,7 @@ export class GatewayScraper {
         for (const [key, { sample, value }] of current) {
           const last = before.get(key)?.value ?? 0;
           const delta = value >= last ? value - last : value;
-          if (delta > 0) accumulate(result.versions, sample, delta);
+          if (delta > 0) addToVersion(result.versions, sample.name, sample.labels, delta);
         }
       }),
     );
@@ -149,15 +156,16 @@ export class GatewayScraper {
   }
 }
 
-function accumulate(versions: Map<string, VersionTraffic>, sample: Sample, delta: number): void {
-  const version = sample.labels.version!;
+/** Adds the increase of one series (REQUESTS_METRIC by status, or a DURATION_BUCKET_METRIC bucket) to its version's figures. */
+export function addToVersion(versions: Map<string, VersionTraffic>, metric: string, labels: Readonly<Record<string, string>>, delta: number): void {
+  const version = labels.version!;
   let traffic = versions.get(version);
   if (!traffic) versions.set(version, (traffic = emptyTraffic()));
-  if (sample.name === REQUESTS_METRIC) {
+  if (metric === REQUESTS_METRIC) {
     traffic.requests += delta;
-    if (isServerError(sample.labels.status ?? '')) traffic.errors += delta;
-  } else if (sample.labels.le !== undefined) {
-    const le = normalizeLe(sample.labels.le);
+    if (isServerError(labels.status ?? '')) traffic.errors += delta;
+  } else if (labels.le !== undefined) {
+    const le = normalizeLe(labels.le);
     traffic.buckets[le] = (traffic.buckets[le] ?? 0) + delta;
   }
 }
