@@ -106,6 +106,9 @@ export class RecordBatchEncoder {
    * and datatypes — measured and encoded once. Bounded: emptied when full.
    */
   private readonly known = new Map<string, Buffer>();
+  /** Where the field being written goes (the slab, or a buffer of its own), and where it must end. */
+  private out: Buffer;
+  private outEnd = 0;
 
   constructor(
     private readonly maxBatchRecords: number,
@@ -113,6 +116,7 @@ export class RecordBatchEncoder {
   ) {
     if (!(maxBatchRecords >= 1) || !(maxBatchBytes >= 16)) throw new RangeError(`RecordBatchEncoder: maxBatchRecords ${maxBatchRecords}, maxBatchBytes ${maxBatchBytes}`);
     this.slab = Buffer.allocUnsafe(maxBatchBytes);
+    this.out = this.slab;
   }
 
   /** Records in the batch still open (not yet in `closed`). */
@@ -141,14 +145,8 @@ export class RecordBatchEncoder {
     if (latencyUs !== 0) body += 1 + varintSize(latencyUs);
     body += this.knownSize(status);
 
-    const size = 1 + varintSize(body) + body;
-    const buf = this.reserve(size);
-    let o = buf === this.slab ? this.end : 0;
-    const end = o + size;
-    this.lengthAt = 0;
-    this.knownAt = 0;
-    buf[o++] = BATCH_PREDICTIONS;
-    o = writeVarint(buf, o, body);
+    let o = this.open(BATCH_PREDICTIONS, body, 1);
+    const buf = this.out;
     o = this.writeString(buf, o, PREDICTION_ID, id);
     o = this.writeKnown(buf, o, PREDICTION_MODEL);
     o = this.writeKnown(buf, o, PREDICTION_VERSION);
@@ -164,7 +162,7 @@ export class RecordBatchEncoder {
       o = writeVarint(buf, o, latencyUs);
     }
     o = this.writeKnown(buf, o, PREDICTION_STATUS);
-    this.commit(buf, o, end);
+    this.commit(o, 1);
   }
 
   /**
@@ -196,14 +194,8 @@ export class RecordBatchEncoder {
       body += 1 + varintSize(sampled) + sampled;
     });
 
-    const size = 1 + varintSize(body) + body;
-    const buf = this.reserve(size, requests.length);
-    let o = buf === this.slab ? this.end : 0;
-    const end = o + size;
-    this.lengthAt = 0;
-    this.knownAt = 0;
-    buf[o++] = BATCH_GROUPS;
-    o = writeVarint(buf, o, body);
+    let o = this.open(BATCH_GROUPS, body, requests.length);
+    const buf = this.out;
     o = this.writeKnown(buf, o, GROUP_MODEL);
     o = this.writeKnown(buf, o, GROUP_VERSION);
     if (timeMs !== 0) {
@@ -231,7 +223,7 @@ export class RecordBatchEncoder {
       }
       for (const t of r.inputs) o = this.writeTensor(buf, o, SAMPLED_INPUTS, t);
     });
-    this.commit(buf, o, end, requests.length);
+    this.commit(o, requests.length);
   }
 
   appendFeedback(id: string, model: string, labels: readonly number[], timeMs: number): void {
@@ -241,13 +233,8 @@ export class RecordBatchEncoder {
     if (labelBytes > 0) body += 1 + varintSize(labelBytes) + labelBytes;
     if (timeMs !== 0) body += 1 + int64Size(timeMs);
 
-    const size = 1 + varintSize(body) + body;
-    const buf = this.reserve(size);
-    let o = buf === this.slab ? this.end : 0;
-    const end = o + size;
-    this.lengthAt = 0;
-    buf[o++] = BATCH_FEEDBACK;
-    o = writeVarint(buf, o, body);
+    let o = this.open(BATCH_FEEDBACK, body, 1);
+    const buf = this.out;
     o = this.writeString(buf, o, FEEDBACK_ID, id);
     o = this.writeString(buf, o, FEEDBACK_MODEL, model);
     if (labelBytes > 0) {
@@ -259,7 +246,7 @@ export class RecordBatchEncoder {
       buf[o++] = FEEDBACK_TIME_MS;
       o = writeInt64(buf, o, timeMs);
     }
-    this.commit(buf, o, end);
+    this.commit(o, 1);
   }
 
   /** Closes the open batch, if it holds any record. */
@@ -278,7 +265,7 @@ export class RecordBatchEncoder {
    * so that a batch seldom has to move. Returns the slab (write at `end`) or,
    * for a record over the cap on its own, a buffer of its own (write at 0).
    */
-  private reserve(size: number, records = 1): Buffer {
+  private reserve(size: number, records: number): Buffer {
     if (this.openRecords > 0 && (this.end - this.start + size > this.maxBatchBytes || this.openRecords + records > this.maxBatchRecords)) this.closeBatch();
     if (size > this.maxBatchBytes) return Buffer.allocUnsafe(size);
     const room = this.slab.length - this.end;
@@ -293,9 +280,27 @@ export class RecordBatchEncoder {
     return this.slab;
   }
 
-  private commit(buf: Buffer, written: number, reserved: number, records = 1): void {
+  /**
+   * Room for one RecordBatch field of `body` bytes holding `records` records (see reserve): writes
+   * its tag and length and readies the write pass; the body goes to `out` from the offset returned.
+   */
+  private open(tag: number, body: number, records: number): number {
+    const size = 1 + varintSize(body) + body;
+    const buf = this.reserve(size, records);
+    const start = buf === this.slab ? this.end : 0;
+    this.out = buf;
+    this.outEnd = start + size;
+    this.lengthAt = 0;
+    this.knownAt = 0;
+    buf[start] = tag;
+    return writeVarint(buf, start + 1, body);
+  }
+
+  /** The field opened last is written up to `written`. */
+  private commit(written: number, records: number): void {
     // A mismatch is a bug in the size pass; the record is lost, not the batch.
-    if (written !== reserved) throw new Error(`record encoder: wrote ${written} bytes where ${reserved} were measured`);
+    if (written !== this.outEnd) throw new Error(`record encoder: wrote ${written} bytes where ${this.outEnd} were measured`);
+    const buf = this.out;
     if (buf !== this.slab) {
       this.closed.push({ bytes: buf, records });
       return;
