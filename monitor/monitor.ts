@@ -117,16 +117,17 @@ export class Monitor {
 
   /**
    * What GET /api/v1/models/{model}/labeled-data answers: the model's labelled rows, oldest
-   * first, the newest `limit` of them when given; undefined when it has none. Features are named
+   * first, the newest `limit` of them when given, only those since the cursor `after` when given
+   * (see TrainingRows); undefined when it has none. Features are named
    * by the newest row's version's reference profile when it is loaded and fits, x0..x{F-1} otherwise.
    */
-  labeledData(model: string, limit?: number): LabeledDataset | undefined {
-    const rows = this.parts.trainingRows.snapshot(model, limit);
+  labeledData(model: string, limit?: number, after?: string): (LabeledDataset & { cursor: string }) | undefined {
+    const rows = this.parts.trainingRows.snapshot(model, limit, after);
     if (!rows) return undefined;
     const profile = this.parts.profiles.status(model, rows.version);
     const profiled = profile?.state === 'loaded' ? Object.keys(profile.profile.features) : [];
     const featureNames = profiled.length === rows.columns ? profiled : Array.from({ length: rows.columns }, (_, j) => `x${j}`);
-    return { featureNames, rows: rows.rows, features: rows.features, labels: rows.labels };
+    return { featureNames, rows: rows.rows, features: rows.features, labels: rows.labels, cursor: rows.cursor };
   }
 
   /** Refreshes every window now (the periodic tick does it every evaluateIntervalMs); expires labels and idle versions. */
@@ -151,7 +152,7 @@ export class Monitor {
     this.statusServer = new StatusServer(
       this.registry,
       () => this.status(),
-      (model, limit) => this.labeledData(model, limit),
+      (model, limit, after) => this.labeledData(model, limit, after),
       () => this.closing === undefined,
     );
     const http = await this.statusServer.listen(config.host, config.httpPort);

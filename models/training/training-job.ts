@@ -23,7 +23,7 @@ import { scoreClassifierFile, tensorContract } from './holdout-evaluation.js';
 import { JobFailure, type JobRunner } from './job-queue.js';
 import type { JobRecord, JobResult, JobStore } from './job-store.js';
 import type { TrainingConfig, TrainingSpec } from './training-config.js';
-import { snapshotTrainingData } from './training-data.js';
+import { snapshotTrainingData, type TrainingData } from './training-data.js';
 
 export interface TrainingJobDeps {
   store: RegistryStore;
@@ -76,6 +76,7 @@ async function runJob(deps: TrainingJobDeps, job: JobRecord, signal: AbortSignal
     ...(job.dataset !== undefined ? { dataset: job.dataset } : {}),
     ...(deps.monitorUrl !== undefined ? { monitorUrl: deps.monitorUrl } : {}),
     ...(stable.lineage.data_hash !== undefined ? { previousHash: stable.lineage.data_hash } : {}),
+    ...(typeof stable.lineage.parameters?.monitor_cursor === 'string' ? { previousCursor: stable.lineage.parameters.monitor_cursor } : {}),
     dataDir: deps.dataDir,
     log,
     signal,
@@ -129,7 +130,7 @@ async function runJob(deps: TrainingJobDeps, job: JobRecord, signal: AbortSignal
     lineage: {
       parent_version: stableVersion,
       data_hash: snapshot.hash,
-      parameters: parameters(spec, snapshot.source, snapshot.previousRows),
+      parameters: parameters(spec, snapshot),
       metrics,
       ...(trigger !== undefined ? { trigger_id: trigger } : {}),
       created_at: new Date().toISOString(),
@@ -176,9 +177,10 @@ function describeTrainer(spec: TrainingSpec): string {
   return spec.trainer.kind === 'command' ? `command (timeout ${spec.trainer.timeoutMs / 1000} s)` : `built-in ${spec.trainer.algorithm}`;
 }
 
-function parameters(spec: TrainingSpec, source: string, previousRows: number): Record<string, unknown> {
+function parameters(spec: TrainingSpec, data: TrainingData): Record<string, unknown> {
   const trainer = spec.trainer.kind === 'command' ? { trainer: 'command', command: spec.trainer.command } : { trainer: 'builtin', algorithm: spec.trainer.algorithm, ...spec.trainer.params };
-  return { ...trainer, holdout_fraction: spec.holdoutFraction, margin: spec.margin, data_source: source, previous_rows: previousRows };
+  const cursor = data.cursor !== undefined ? { monitor_cursor: data.cursor } : {};
+  return { ...trainer, holdout_fraction: spec.holdoutFraction, margin: spec.margin, data_source: data.source, previous_rows: data.previousRows, ...cursor };
 }
 
 /** Trainer metrics keep their names unless they collide with the job's own. */

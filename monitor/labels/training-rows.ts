@@ -3,7 +3,14 @@
  * were sampled, its rows (feature values + label) are appended here, in join order. Bounded:
  * at most `capacity` rows per model, the oldest pushed out first (and counted). Only the primary
  * path (stable or canary) feeds it, so one request is one example, however many shadows it had.
+ *
+ * Every snapshot carries a cursor — which rows it reached — and a later snapshot after that
+ * cursor holds only rows appended since, so that a training set built on an earlier export can
+ * take the new rows without counting any twice. A cursor names its model's rows by an id that
+ * changes when they are lost (monitor restart, inputs of another width): after such a change
+ * every row held is new.
  */
+import { randomBytes } from 'node:crypto';
 
 export interface TrainingRowEvents {
   /** Rows pushed out by capacity, or dropped because the model's input width changed. */
@@ -19,6 +26,8 @@ export interface TrainingRowsSnapshot {
   /** rows × columns, row-major */
   readonly features: Float32Array;
   readonly labels: Float64Array;
+  /** Ask for rows after this to get only the ones appended since this snapshot. */
+  readonly cursor: string;
 }
 
 /** The feature rows of one joined prediction. */
@@ -63,11 +72,15 @@ export class TrainingRows {
     if (evicted > 0) this.events.trainingRowsEvicted(model, evicted);
   }
 
-  /** The newest `limit` rows (all when absent), oldest first; undefined when the model has none. */
-  snapshot(model: string, limit?: number): TrainingRowsSnapshot | undefined {
+  /**
+   * The newest `limit` rows (all when absent), oldest first — of those appended after `after`
+   * (a snapshot's cursor) when it names the rows held now; undefined when the model has none.
+   */
+  snapshot(model: string, limit?: number, after?: string): TrainingRowsSnapshot | undefined {
     const ring = this.models.get(model);
     if (!ring || ring.size === 0) return undefined;
-    return ring.newest(Math.min(limit ?? ring.size, ring.size));
+    const fresh = Math.min(ring.size, ring.appendedSince(after));
+    return ring.newest(Math.min(limit ?? fresh, fresh));
   }
 
   /** Drops a model's rows (its last version was forgotten). */
@@ -85,6 +98,10 @@ export class TrainingRows {
 class RowRing {
   version = '';
   size = 0;
+  /** Rows ever pushed: the sequence number of the next one. */
+  private appended = 0;
+  /** Names these rows in cursors: a ring made anew starts another sequence. */
+  private readonly id = randomBytes(6).toString('hex');
   private start = 0;
   private features: Float32Array;
   private labels: Float64Array;
@@ -107,7 +124,15 @@ class RowRing {
     this.labels[slot] = label;
     if (full) this.start = (this.start + 1) % this.labels.length;
     else this.size++;
+    this.appended++;
     return full;
+  }
+
+  /** Rows pushed after the cursor `after` ("<id>.<sequence>"); every row ever pushed when it names other rows. */
+  appendedSince(after: string | undefined): number {
+    const [id, sequence] = after?.split('.') ?? [];
+    const n = Number(sequence);
+    return id === this.id && Number.isSafeInteger(n) && n >= 0 && n <= this.appended ? this.appended - n : this.appended;
   }
 
   newest(count: number): TrainingRowsSnapshot {
@@ -118,7 +143,7 @@ class RowRing {
       features.set(this.features.subarray(slot * this.columns, (slot + 1) * this.columns), i * this.columns);
       labels[i] = this.labels[slot]!;
     }
-    return { version: this.version, rows: count, columns: this.columns, features, labels };
+    return { version: this.version, rows: count, columns: this.columns, features, labels, cursor: `${this.id}.${this.appended}` };
   }
 
   /** Doubles the allocation (up to capacity), laying the rows out oldest first. */

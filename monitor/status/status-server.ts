@@ -20,7 +20,7 @@ export class StatusServer {
       if (labeled) {
         const reply = labeledDataReply(labeled[1]!, new URLSearchParams((req.url ?? '').slice(path.length + 1)), labeledData);
         if (reply.status !== 200) return json(res, reply.status, { error: reply.error });
-        return void res.writeHead(200, { 'Content-Type': 'text/csv; charset=utf-8', 'X-Switchyard-Rows': String(reply.rows) }).end(reply.csv);
+        return void res.writeHead(200, { 'Content-Type': 'text/csv; charset=utf-8', 'X-Switchyard-Rows': String(reply.rows), 'X-Switchyard-Cursor': reply.cursor }).end(reply.csv);
       }
       if (path === '/healthz') return healthy() ? json(res, 200, { status: 'ok' }) : json(res, 503, { status: 'shutting down' });
       if (path === '/metrics') {

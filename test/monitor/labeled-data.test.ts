@@ -54,6 +54,16 @@ describe('labelled rows export', () => {
     assert.equal(await newest.text(), `${FEATURES.join(',')},label\n1,2,3,0\n-1,0.5,0,1\n`);
     assert.equal((await get('churn/labeled-data?limit=100')).headers.get('x-switchyard-rows'), '4');
     assert.equal(await metricValue(m.monitor, 'switchyard_monitor_training_rows', { model: 'churn' }), 4);
+
+    // a cursor says where an answer ended: after it, only rows labelled since
+    const cursor = res.headers.get('x-switchyard-cursor')!;
+    assert.match(cursor, /^[0-9a-f]+\.4$/);
+    const none = await get(`churn/labeled-data?after=${cursor}`);
+    assert.equal(none.status, 404);
+    assert.match(((await none.json()) as { error: string }).error, /no labelled rows for model 'churn' since cursor/);
+    const bad = await get('churn/labeled-data?after=yesterday');
+    assert.equal(bad.status, 400);
+    assert.match(((await bad.json()) as { error: string }).error, /after must be the X-Switchyard-Cursor of an earlier answer \("<id>\.<n>"\), got 'yesterday'/);
   });
 
   it('keeps the newest rows per model up to its capacity, counting the evicted, with x0.. names without a profile', async () => {

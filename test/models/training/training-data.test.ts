@@ -1,7 +1,8 @@
 /**
  * A job's data step: rows from the monitor's labeled-data export (over a real socket, with the
  * max_rows limit), merged after the stable's kept training set, trimmed to the newest max_rows,
- * kept by content hash; the precise failures (404, no source, too few rows).
+ * kept by content hash; the precise failures (404, no source, too few rows); and, with a real
+ * monitor, retrain after retrain: only the rows labelled since stable's export are taken.
  */
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
@@ -12,6 +13,10 @@ import { datasetCsv, datasetHash, parseDatasetCsv, sliceDataset } from '../../..
 import { DEFAULT_SPEC, type TrainingDataSpec } from '../../../models/training/training-config.js';
 import { keptDatasetPath, snapshotTrainingData } from '../../../models/training/training-data.js';
 import { tabularRows, tempDir } from './helpers.js';
+import { startTestMonitor, type TestMonitor } from '../../monitor/helpers/monitor.js';
+import { profiledRepository } from '../../monitor/helpers/profiles.js';
+import { publish } from '../../monitor/helpers/publisher.js';
+import { feedback, prediction, twoClass } from '../../monitor/helpers/records.js';
 
 describe('training data snapshot', () => {
   let server: Server;
@@ -67,5 +72,59 @@ describe('training data snapshot', () => {
     await assert.rejects(snapshotTrainingData({ model: 'credit', spec: spec({ monitor: false }), dataDir, log }), /has no data source/);
     await assert.rejects(snapshotTrainingData({ model: 'credit', spec: spec({ minRows: 500 }), monitorUrl, dataDir, log }), /not enough labeled data: 120 row\(s\) from .*, fewer than min_rows 500/);
     await assert.rejects(snapshotTrainingData({ model: 'credit', spec: spec(), dataset: '/nonexistent/x.csv', dataDir, log }), /cannot read the dataset \/nonexistent\/x\.csv \(ENOENT\)/);
+  });
+});
+
+describe('training data from a real monitor, one retrain after another', () => {
+  let m: TestMonitor;
+  let repo: Awaited<ReturnType<typeof profiledRepository>>;
+  let dataDir: string;
+  const lines: string[] = [];
+  const log = (line: string): void => void lines.push(line);
+  const spec: TrainingDataSpec = { ...DEFAULT_SPEC.data, minRows: 1 };
+
+  before(async () => {
+    dataDir = await tempDir('training-data-monitor');
+    repo = await profiledRepository('churn', ['1']);
+    m = await startTestMonitor({ repository: repo.dir });
+  });
+  after(async () => {
+    await m.stop();
+    await repo.remove();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  /** Predictions `from`..`to - 1` (one sampled row each: [i, i + 0.5, -i]) and labels for those in `labelled`. */
+  async function traffic(from: number, to: number, labelled: number[]): Promise<void> {
+    const predictions = Array.from({ length: to - from }, (_, k) => prediction({ id: `r${from + k}`, model: 'churn', version: '1', features: [[from + k, from + k + 0.5, -(from + k)]], probabilities: [twoClass(k % 2)] }));
+    await publish(m.grpc, [{ predictions, feedback: [] }, { predictions: [], feedback: labelled.map((i) => feedback(`r${i}`, 'churn', [i % 2])) }]);
+  }
+  const firstColumn = (data: { features: Float32Array; rows: number }): number[] => Array.from({ length: data.rows }, (_, r) => data.features[r * 3]!);
+
+  it("merges stable's training set with only the rows labelled since its export: no example twice, none of the holdout also trained on", async () => {
+    await traffic(0, 10, [0, 1, 2, 3, 4, 5]);
+    const first = await snapshotTrainingData({ model: 'churn', spec, monitorUrl: m.http, dataDir, log });
+    assert.deepEqual(firstColumn(first.data), [0, 1, 2, 3, 4, 5]);
+    assert.match(first.cursor ?? '', /^[0-9a-f]+\.6$/, 'the export reached row 6');
+
+    await traffic(10, 12, [6, 7, 8, 9, 10, 11]);
+    const second = await snapshotTrainingData({ model: 'churn', spec, monitorUrl: m.http, previousHash: first.hash, previousCursor: first.cursor!, dataDir, log });
+    assert.deepEqual(firstColumn(second.data), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], 'the 6 kept rows, then the 6 labelled since');
+    assert.equal(second.previousRows, 6);
+    assert.match(second.source, /labeled-data\?after=[0-9a-f]+\.6$/);
+    assert.match(second.cursor ?? '', /^[0-9a-f]+\.12$/);
+
+    // a stable without a cursor in its lineage (trained before cursors): the whole export, as before
+    const uncursored = await snapshotTrainingData({ model: 'churn', spec, monitorUrl: m.http, previousHash: first.hash, dataDir, log });
+    assert.equal(uncursored.data.rows, 18);
+
+    // nothing labelled since: a retrain would only repeat the last one
+    await assert.rejects(
+      snapshotTrainingData({ model: 'churn', spec, monitorUrl: m.http, previousHash: second.hash, previousCursor: second.cursor!, dataDir, log }),
+      /the monitor has no labeled data for model 'churn' since stable's training set \(404 from .*after=/,
+    );
+    // rows the cursor does not name (the monitor restarted since): all of them are new
+    const restarted = await snapshotTrainingData({ model: 'churn', spec, monitorUrl: m.http, previousHash: second.hash, previousCursor: 'abcdef.12', dataDir, log });
+    assert.equal(restarted.data.rows, 12 + 12);
   });
 });
