@@ -50,7 +50,7 @@ const HELP = `usage: npm run bench:streaming -- [options]
   --warmup-ms N        per measurement, not measured (default 500)
   --duration-ms N      measured window per measurement (default 2000)
   --out FILE           results JSON (default loadtest/results/streaming-latest.json)
-  --time-limit-s N     hard stop for the whole run (default 180)
+  --time-limit-s N     hard stop for the whole run (default 300)
 `;
 
 /** Longest wait after a streaming side's measurement for the gateway to hand its backlog over. */
@@ -84,7 +84,7 @@ function parseOptions(argv: string[]): Options | 'help' {
       'warmup-ms': { type: 'string', default: '500' },
       'duration-ms': { type: 'string', default: '2000' },
       out: { type: 'string', default: DEFAULT_OUT },
-      'time-limit-s': { type: 'string', default: '180' },
+      'time-limit-s': { type: 'string', default: '300' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -249,7 +249,8 @@ async function main(): Promise<void> {
   const parsed = parseOptions(process.argv.slice(2));
   if (parsed === 'help') return void process.stdout.write(HELP);
   const o = parsed;
-  const planned = (o.models.length * (MODES.length * o.rounds * (o.warmupMs + o.durationMs + 500) + o.rounds * 4_000 + 2_500)) / 1000 + 8;
+  // per round, besides the measurements: the monitor side's backlog and the monitor's leftover work (a few s each)
+  const planned = (o.models.length * (MODES.length * o.rounds * (o.warmupMs + o.durationMs + 500) + o.rounds * 9_000 + 2_500)) / 1000 + 8;
   if (planned > o.timeLimitS) throw new Error(`planned run of ~${Math.round(planned)} s exceeds --time-limit-s ${o.timeLimitS}; fewer rounds or a shorter --duration-ms`);
   progress(`planned ~${Math.round(planned)} s (hard limit ${o.timeLimitS} s)`);
   const watchdog = setTimeout(() => {
