@@ -101,10 +101,10 @@ describe('deploy/kubernetes manifests', () => {
     assert.ok(errors.some((e) => /livenessProbe uses port metrics/.test(e)), errors.join('\n'));
   });
 
-  it('gateway pods: gateway + monitor sidecar, probes, preStop drain, resources, non-root', () => {
+  it('gateway pods, probes, preStop drain, resources, non-root', () => {
     const gateway = find('Deployment', 'switchyard-gateway');
     const pod = gateway.spec.template.spec;
-    assert.deepEqual(pod.containers.map((c: { name: string }) => c.name), ['gateway', 'monitor']);
+    assert.deepEqual(pod.containers.map((c: { name: string }) => c.name), ['gateway']);
     assert.equal(gateway.spec.replicas, undefined, 'the HPA owns the replica count');
     const gw = container('switchyard-gateway', 'gateway');
     assert.deepEqual(gw.readinessProbe.httpGet, { path: '/v2/health/ready', port: 'http' });
@@ -112,7 +112,6 @@ describe('deploy/kubernetes manifests', () => {
     assert.deepEqual(gw.ports.map((p: { containerPort: number }) => p.containerPort), [8000, 8001, 8002]);
     const preStop = Number(gw.lifecycle.preStop.exec.command[1]);
     assert.ok(preStop >= 5 && pod.terminationGracePeriodSeconds >= preStop + 20, 'preStop sleep, then time to drain before SIGKILL');
-    assert.deepEqual(container('switchyard-gateway', 'monitor').readinessProbe.httpGet, { path: '/healthz', port: 'monitor' });
     for (const deployment of manifests.filter((m) => m.kind === 'Deployment')) {
       const spec = deployment.spec.template.spec;
       assert.equal(spec.securityContext.runAsNonRoot, true, `${deployment.metadata.name} runs as non-root`);
@@ -122,6 +121,26 @@ describe('deploy/kubernetes manifests', () => {
         assert.ok(c.readinessProbe && c.livenessProbe, `${deployment.metadata.name}/${c.name} has readiness and liveness probes`);
       }
     }
+  });
+
+  it('the loop is wired: one monitor consumes the whole stream and signs webhooks to the registry, which reads it and Prometheus', () => {
+    const monitor = find('Deployment', 'switchyard-monitor');
+    assert.equal(monitor.spec.replicas, 1, 'one consumer: every label meets its prediction');
+    assert.equal(monitor.spec.strategy.type, 'Recreate');
+    const m = container('switchyard-monitor', 'monitor');
+    assert.deepEqual(m.readinessProbe.httpGet, { path: '/healthz', port: 'monitor' });
+    const flag = (args: string[], name: string): string | undefined => args[args.indexOf(name) + 1];
+    assert.equal(flag(m.args, '--webhook'), '$(SWITCHYARD_REGISTRY_URL)/api/v1/webhooks/retrain');
+    const registry = container('switchyard-registry', 'registry');
+    assert.equal(flag(registry.args, '--monitor'), '$(SWITCHYARD_MONITOR_URL)');
+    assert.equal(flag(registry.args, '--prometheus'), '$(SWITCHYARD_PROMETHEUS_URL)');
+    const config = find('ConfigMap', 'switchyard-config').data!;
+    assert.equal(config.SWITCHYARD_MONITOR_URL, 'http://switchyard-monitor:8010');
+    assert.equal(find('Service', 'switchyard-monitor').spec.ports[0].port, 8010);
+    // both ends of the webhook hold the same secret
+    const secretOf = (c: { env: Array<{ name: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }> }) => c.env.find((e) => e.name === 'SWITCHYARD_WEBHOOK_SECRET')?.valueFrom?.secretKeyRef;
+    assert.deepEqual(secretOf(m), { name: 'switchyard-tokens', key: 'webhook-secret' });
+    assert.deepEqual(secretOf(registry), secretOf(m));
   });
 
   it('registry on a persistent volume, Redis, an HPA on queue depth and ServiceMonitors with the scrape config job names', () => {

@@ -6,7 +6,7 @@
 import type { Manifest } from './manifests.js';
 
 /** Secrets the base refers to but does not hold (created by the operator, see deploy/README.md). */
-export const EXTERNAL_SECRETS: Readonly<Record<string, readonly string[]>> = { 'switchyard-tokens': ['admin-tokens', 'read-token'] };
+export const EXTERNAL_SECRETS: Readonly<Record<string, readonly string[]>> = { 'switchyard-tokens': ['admin-tokens', 'read-token', 'webhook-secret'] };
 
 interface Container {
   name: string;
