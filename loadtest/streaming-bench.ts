@@ -224,19 +224,39 @@ function render(o: Options, results: ModelResult[]): string {
 }
 
 /**
- * A RecordIngest endpoint that acknowledges every batch without reading it: the Publish call
- * answered at the HTTP/2 level (an empty PublishAck, grpc-status 0), so the sink's own CPU —
- * on the gateway's cores here, where a real monitor would have its own — is as small as it gets.
+ * A RecordIngest/PublishStream endpoint that acknowledges every batch without decoding it,
+ * answered at the HTTP/2 level: only the gRPC message framing is read, and each message gets an
+ * empty PublishAck; so the sink's own CPU — on the gateway's cores here, where a real monitor
+ * would have its own — is as small as it gets.
  */
 async function startAckSink(): Promise<{ address: string; close(): void }> {
   const server = createHttp2Server();
   server.on('stream', (stream) => {
-    stream.resume();
-    stream.on('end', () => {
-      stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
-      stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
-      stream.end(EMPTY_GRPC_MESSAGE);
+    stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+    stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+    // gRPC messages: 1 flag byte, a 4-byte big-endian length, the message; each one is acked once whole
+    let header = Buffer.alloc(0);
+    let remaining = 0;
+    stream.on('data', (chunk: Buffer) => {
+      let at = 0;
+      while (at < chunk.length) {
+        if (remaining > 0) {
+          const take = Math.min(remaining, chunk.length - at);
+          at += take;
+          remaining -= take;
+          if (remaining === 0) stream.write(EMPTY_GRPC_MESSAGE);
+          continue;
+        }
+        const part = chunk.subarray(at, at + 5 - header.length);
+        header = Buffer.concat([header, part]);
+        at += part.length;
+        if (header.length < 5) break;
+        remaining = header.readUInt32BE(1);
+        header = Buffer.alloc(0);
+        if (remaining === 0) stream.write(EMPTY_GRPC_MESSAGE);
+      }
     });
+    stream.on('end', () => stream.end());
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { address: `127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
