@@ -41,11 +41,10 @@ export interface PublisherOptions {
 }
 
 /**
- * A send costs the gateway about a millisecond of CPU whatever the batch holds
- * (a gRPC call: ~1.2 ms for 1 kB, ~1.6 ms for 80 kB on the 2-core bench box) —
- * as much as encoding a few hundred records — so batches are large and partial
- * ones leave every 250 ms: ~4 sends a second at 20,000 requests/s (grouped
- * records take ~50 bytes each), still far fresher than any monitor window.
+ * Each send has a fixed cost on the event loop (a message on the gRPC stream or
+ * an XADD, and its ack), so batches are large and partial ones leave every
+ * 250 ms: ~4 sends a second at 20,000 requests/s (grouped records take ~50
+ * bytes each), still far fresher than any monitor window.
  */
 export const PUBLISHER_DEFAULTS: Readonly<PublisherOptions> = Object.freeze({
   maxBufferedRecords: 50_000,
