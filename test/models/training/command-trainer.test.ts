@@ -77,7 +77,7 @@ describe('runTrainerCommand', () => {
     const pidFile = join(dir, 'sleeper.pid');
     // the shell and its child ignore SIGTERM: only the SIGKILL after the grace period stops them
     // (1 s: time enough for the shell to start its child on a loaded machine)
-    const { error, lines } = await failure(`trap '' TERM; echo started; sleep 30 & echo $! > '${pidFile}'; wait`, 'timeout', 1000);
+    const { error, lines } = await failure(`trap '' TERM; sleep 30 & echo $! > '${pidFile}'; echo started; wait`, 'timeout', 1000);
     assert.match(error.message, /did not finish within 1000 ms and was stopped \(SIGTERM, SIGKILL after 2 s\)/);
     assert.deepEqual(lines, ['stdout: started']);
     const sleeper = Number(await readFile(pidFile, 'utf8'));
@@ -88,7 +88,8 @@ describe('runTrainerCommand', () => {
     const pidFile = join(dir, 'stopped.pid');
     const stop = new AbortController();
     const lines: string[] = [];
-    const running = runTrainerCommand({ command: `echo started; sleep 30 & echo $! > '${pidFile}'; wait`, timeoutMs: 60_000, signal: stop.signal }, dataPath, join(dir, 'out-stopped'), (l) => lines.push(l));
+    // "started" once the child's pid is written, so that the stop cannot come first
+    const running = runTrainerCommand({ command: `sleep 30 & echo $! > '${pidFile}'; echo started; wait`, timeoutMs: 60_000, signal: stop.signal }, dataPath, join(dir, 'out-stopped'), (l) => lines.push(l));
     await until('the trainer started', () => lines.includes('stdout: started'), 10_000);
     stop.abort();
     const error = await running.then(
