@@ -57,7 +57,7 @@ export class PredictionRecorder {
   served(id: string, model: string, version: string, role: Role, inputs: readonly InputTensor[], outputs: readonly OutputTensor[], seconds: number, status: Outcome): void {
     const sampled = this.sampled();
     if (sampled === OVER_BUDGET) this.inputsOverBudget(1);
-    this.publisher.publishPrediction(id, model, version, role, Date.now(), sampled === true ? inputs : NONE, outputs, Math.round(seconds * 1e6), status);
+    this.publisher.publishPrediction({ id, model, version, role, timeMs: Date.now(), inputs: sampled === true ? inputs : NONE, outputs, latencyUs: Math.round(seconds * 1e6), status });
   }
 
   feedback(model: string, items: readonly FeedbackItem[]): void {

@@ -24,6 +24,19 @@ export interface TensorSource {
   readonly data: ArrayBufferView;
 }
 
+/** One request recorded on its own: a failed one, or one whose batch could not go as a group. */
+export interface SinglePrediction {
+  readonly id: string;
+  readonly model: string;
+  readonly version: string;
+  readonly role: string;
+  readonly timeMs: number;
+  readonly inputs: readonly TensorSource[];
+  readonly outputs: readonly TensorSource[];
+  readonly latencyUs: number;
+  readonly status: string;
+}
+
 /** One answered request of a group (one ONNX run). */
 export interface GroupedRequest {
   readonly id: string;
@@ -77,6 +90,8 @@ const FEEDBACK_LABELS = (3 << 3) | 2;
 const FEEDBACK_TIME_MS = (4 << 3) | 0;
 
 const TWO_32 = 4294967296;
+/** An empty string field: its tag and a zero length. proto3 leaves it out, except as an element of a repeated field. */
+const EMPTY_FIELD_BYTES = 2;
 /** Distinct repeated strings kept encoded: names of models, versions, tensors and the like. */
 const MAX_KNOWN_STRINGS = 1024;
 
@@ -124,24 +139,15 @@ export class RecordBatchEncoder {
     return this.openRecords;
   }
 
-  appendPrediction(
-    id: string,
-    model: string,
-    version: string,
-    role: string,
-    timeMs: number,
-    inputs: readonly TensorSource[],
-    outputs: readonly TensorSource[],
-    latencyUs: number,
-    status: string,
-  ): void {
+  appendPrediction(prediction: SinglePrediction): void {
+    const { id, model, version, role, timeMs, inputs, outputs, status } = prediction;
+    const latencyUs = prediction.latencyUs >>> 0;
     this.lengthCount = 0;
     this.knownCount = 0;
     let body = this.stringSize(id) + this.knownSize(model) + this.knownSize(version) + this.knownSize(role);
     if (timeMs !== 0) body += 1 + int64Size(timeMs);
     for (const t of inputs) body += this.tensorSize(t);
     for (const t of outputs) body += this.tensorSize(t);
-    latencyUs >>>= 0;
     if (latencyUs !== 0) body += 1 + varintSize(latencyUs);
     body += this.knownSize(status);
 
@@ -312,9 +318,8 @@ export class RecordBatchEncoder {
 
   /** Bytes of a string field (none when empty: proto3 does not write defaults). */
   private stringSize(s: string): number {
-    const n = utf8Length(s);
-    this.lengths[this.lengthCount++] = n;
-    return n === 0 ? 0 : 1 + varintSize(n) + n;
+    const size = this.elementSize(s);
+    return size === EMPTY_FIELD_BYTES ? 0 : size;
   }
 
   /** Bytes of an element of a repeated string field: written even when empty, or the columns would shift. */
@@ -355,10 +360,8 @@ export class RecordBatchEncoder {
 
   /** Bytes of a string field whose value repeats across records. */
   private knownSize(s: string): number {
-    const bytes = this.knownBytes(s);
-    this.knownInOrder[this.knownCount++] = bytes;
-    const n = bytes.length;
-    return n === 0 ? 0 : 1 + varintSize(n) + n;
+    const size = this.knownElementSize(s);
+    return size === EMPTY_FIELD_BYTES ? 0 : size;
   }
 
   private writeKnown(buf: Buffer, o: number, tag: number): number {

@@ -7,7 +7,7 @@
  * counter explains every record the monitor never saw.
  */
 import type { Logger } from '../../runtime/log.js';
-import { DEFAULT_MAX_BATCH_BYTES, RecordBatchEncoder, type GroupedRequest, type TensorSource } from './record-encoder.js';
+import { DEFAULT_MAX_BATCH_BYTES, RecordBatchEncoder, type GroupedRequest, type SinglePrediction, type TensorSource } from './record-encoder.js';
 
 /**
  * Where batches go (gRPC stream to the monitor, or Redis Streams): `batch` is
@@ -77,46 +77,18 @@ export class RecordPublisher {
   }
 
   /** A served request. Tensors are copied into the batch at once; nothing of them is kept. */
-  publishPrediction(
-    id: string,
-    model: string,
-    version: string,
-    role: string,
-    timeMs: number,
-    inputs: readonly TensorSource[],
-    outputs: readonly TensorSource[],
-    latencyUs: number,
-    status: string,
-  ): void {
-    if (!this.admit()) return;
-    try {
-      this.encoder.appendPrediction(id, model, version, role, timeMs, inputs, outputs, latencyUs, status);
-    } catch (err) {
-      return this.encodingFailed(err);
-    }
-    this.added();
+  publishPrediction(prediction: SinglePrediction): void {
+    this.publish(1, () => this.encoder.appendPrediction(prediction));
   }
 
   /** The answered requests of one ONNX run, with the run's outputs. Tensors are copied at once. */
   publishGroup(model: string, version: string, timeMs: number, requests: readonly GroupedRequest[], outputs: readonly TensorSource[]): void {
-    if (!this.admit(requests.length)) return;
-    try {
-      this.encoder.appendGroup(model, version, timeMs, requests, outputs);
-    } catch (err) {
-      return this.encodingFailed(err, requests.length);
-    }
-    this.added(requests.length);
+    this.publish(requests.length, () => this.encoder.appendGroup(model, version, timeMs, requests, outputs));
   }
 
   /** A ground-truth item: one label per row of request `id`. */
   publishFeedback(id: string, model: string, labels: readonly number[], timeMs: number): void {
-    if (!this.admit()) return;
-    try {
-      this.encoder.appendFeedback(id, model, labels, timeMs);
-    } catch (err) {
-      return this.encodingFailed(err);
-    }
-    this.added();
+    this.publish(1, () => this.encoder.appendFeedback(id, model, labels, timeMs));
   }
 
   /** Sends what is buffered (one last try per batch, while the sink takes them), then closes the sink. */
@@ -136,7 +108,18 @@ export class RecordPublisher {
     await this.sink.close();
   }
 
-  private admit(records = 1): boolean {
+  /** `records` records into the open batch by `append`: refused and counted when the buffer is full or closed, or when they do not encode. */
+  private publish(records: number, append: () => void): void {
+    if (!this.admit(records)) return;
+    try {
+      append();
+    } catch (err) {
+      return this.encodingFailed(err, records);
+    }
+    this.added(records);
+  }
+
+  private admit(records: number): boolean {
     if (this.closed) {
       this.drop(records, 'publisher closed');
       return false;
@@ -148,13 +131,13 @@ export class RecordPublisher {
     return true;
   }
 
-  private added(records = 1): void {
+  private added(records: number): void {
     this.buffered += records;
     // A full batch closes in the encoder and goes at once; a partial one waits for the flush timer.
     if (this.encoder.closed.length > 0) void this.flush(false);
   }
 
-  private encodingFailed(err: unknown, records = 1): void {
+  private encodingFailed(err: unknown, records: number): void {
     this.observer.recordsDropped(this.sink.name, records);
     this.log.error('record could not be encoded; dropped', { sink: this.sink.name, error: (err as Error).message });
   }

@@ -62,7 +62,7 @@ export class PrometheusTraffic implements TrafficSource {
     return result;
   }
 
-  private async query(expr: string, time: number): Promise<InstantVector['data'] & object> {
+  private async query(expr: string, time: number): Promise<NonNullable<InstantVector['data']>> {
     const params = new URLSearchParams({ query: expr, time: time.toFixed(3) });
     const body = (await (await fetchSource(`${this.url}/api/v1/query?${params}`)).json()) as InstantVector;
     if (body.status !== 'success' || body.data?.resultType !== 'vector') throw new Error(`query failed: ${body.error ?? body.data?.resultType}`);

@@ -25,7 +25,7 @@ function append(encoder: RecordBatchEncoder, entry: Entry): void {
     encoder.appendFeedback(f.id, f.model, f.labels, f.time_ms);
   } else {
     const p = entry.record;
-    encoder.appendPrediction(p.id, p.model, p.version, p.role, p.time_ms, entry.tensors.inputs, entry.tensors.outputs, p.latency_us, p.status);
+    encoder.appendPrediction({ id: p.id, model: p.model, version: p.version, role: p.role, timeMs: p.time_ms, inputs: entry.tensors.inputs, outputs: entry.tensors.outputs, latencyUs: p.latency_us, status: p.status });
   }
 }
 

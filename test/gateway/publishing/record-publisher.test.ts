@@ -63,7 +63,7 @@ function publisher(options: Partial<PublisherOptions>, sink = new MemorySink()) 
 const output = (value: number) => [{ name: 'y', datatype: 'FP32', shape: [1, 1], data: Float32Array.of(value) }];
 
 function predict(p: RecordPublisher, id: string, values = 1): void {
-  p.publishPrediction(id, 'm', '1', 'stable', Date.now(), [{ name: 'x', datatype: 'FP32', shape: [1, values], data: new Float32Array(values).fill(0.5) }], output(1), 250, 'OK');
+  p.publishPrediction({ id, model: 'm', version: '1', role: 'stable', timeMs: Date.now(), inputs: [{ name: 'x', datatype: 'FP32', shape: [1, values], data: new Float32Array(values).fill(0.5) }], outputs: output(1), latencyUs: 250, status: 'OK' });
 }
 
 describe('RecordPublisher', () => {
