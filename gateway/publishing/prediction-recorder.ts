@@ -43,21 +43,24 @@ export class PredictionRecorder {
   /** The answered requests of one ONNX run; `outputs` are the run's, the requests' rows in order. */
   servedGroup(model: string, version: string, requests: readonly RecordedRequest[], outputs: readonly OutputTensor[]): void {
     const now = performance.now();
+    const latencyUs: number[] = [];
+    const sampled: boolean[] = [];
     let overBudget = 0;
-    const grouped = requests.map((r) => {
-      const sampled = this.sampled();
-      if (sampled === OVER_BUDGET) overBudget++;
-      return { id: r.id, role: r.role, latencyUs: Math.round((now - r.started) * 1000), rows: r.rows, inputs: sampled === true ? r.inputs : undefined };
-    });
+    for (const r of requests) {
+      latencyUs.push(Math.round((now - r.started) * 1000));
+      const kept = this.keepsInputs();
+      if (kept === OVER_BUDGET) overBudget++;
+      sampled.push(kept === true);
+    }
     if (overBudget > 0) this.inputsOverBudget(overBudget);
-    this.publisher.publishGroup(model, version, Date.now(), grouped, outputs);
+    this.publisher.publishGroup({ model, version, timeMs: Date.now(), requests, latencyUs, sampled, outputs });
   }
 
   /** One request on its own: a failed one, or one whose batch could not be recorded as a group. */
   served(id: string, model: string, version: string, role: Role, inputs: readonly InputTensor[], outputs: readonly OutputTensor[], seconds: number, status: Outcome): void {
-    const sampled = this.sampled();
-    if (sampled === OVER_BUDGET) this.inputsOverBudget(1);
-    this.publisher.publishPrediction({ id, model, version, role, timeMs: Date.now(), inputs: sampled === true ? inputs : NONE, outputs, latencyUs: Math.round(seconds * 1e6), status });
+    const kept = this.keepsInputs();
+    if (kept === OVER_BUDGET) this.inputsOverBudget(1);
+    this.publisher.publishPrediction({ id, model, version, role, timeMs: Date.now(), inputs: kept === true ? inputs : NONE, outputs, latencyUs: Math.round(seconds * 1e6), status });
   }
 
   feedback(model: string, items: readonly FeedbackItem[]): void {
@@ -66,7 +69,7 @@ export class PredictionRecorder {
   }
 
   /** Whether a request's inputs are recorded: true, false (not sampled) or OVER_BUDGET (sampled, but the budget is spent). */
-  private sampled(): boolean | typeof OVER_BUDGET {
+  private keepsInputs(): boolean | typeof OVER_BUDGET {
     if (this.inputSampleRate < 1 && Math.random() >= this.inputSampleRate) return false;
     return this.inputBudget.take() || OVER_BUDGET;
   }

@@ -5,11 +5,15 @@
  * (`predictions = 1`, `feedback = 2`, `groups = 3`) to the open batch, so a batch is already the wire message and nothing but bytes waits
  * for the sink — no record objects, no views onto request buffers.
  *
- * Batches are carved out of slabs of `maxBatchBytes`: a batch closes at
- * `maxBatchRecords` records or when the next record would take it past
- * `maxBatchBytes`; a record larger than that on its own gets a buffer of its own.
- * A closed batch is a subarray of its slab, never written again; a slab is
- * garbage once every batch in it has been let go.
+ * Batches are carved out of slabs: a batch closes at `maxBatchRecords` records
+ * or when the next record would take it past `maxBatchBytes`; a record larger
+ * than that on its own gets a buffer of its own. A closed batch is a subarray
+ * of its slab, never written again until the owner releases it; a slab whose
+ * batches were all released is used again. A new slab is a large ArrayBuffer
+ * that lives long enough to be promoted, and V8 counts it toward the old
+ * generation: allocated afresh every second or so under load, slabs set off a
+ * full mark-compact every few seconds; reused, they cost nothing after the first.
+ * Slabs are shared memory, so a batch goes to the sink's thread without a copy.
  *
  * Defaults are not written (proto3), int64s are numbers (ms timestamps and
  * shapes fit), repeated numbers are packed, tensor bytes are the typed array's
@@ -37,15 +41,34 @@ export interface SinglePrediction {
   readonly status: string;
 }
 
-/** One answered request of a group (one ONNX run). */
-export interface GroupedRequest {
+/** An answered request of a group, as the gateway holds it. */
+export interface GroupMember {
   readonly id: string;
   readonly role: string;
-  readonly latencyUs: number;
   /** Its rows along dim 0 of the group's outputs. */
   readonly rows: number;
-  /** Set when the request was sampled for inputs. */
-  readonly inputs: readonly TensorSource[] | undefined;
+  readonly inputs: readonly TensorSource[];
+}
+
+/**
+ * The answered requests of one ONNX run, with the run's outputs. `latencyUs`
+ * and `sampled` (whether a request's inputs are recorded) are columns indexed
+ * like `requests`, so that recording a request makes no object of its own.
+ */
+export interface ServedGroup {
+  readonly model: string;
+  readonly version: string;
+  readonly timeMs: number;
+  readonly requests: readonly GroupMember[];
+  readonly latencyUs: readonly number[];
+  readonly sampled: readonly boolean[];
+  readonly outputs: readonly TensorSource[];
+}
+
+/** A buffer batches are carved out of, and how many of them are closed and not yet released. */
+interface Slab {
+  readonly bytes: Buffer;
+  batches: number;
 }
 
 /** One closed batch: a whole RecordBatch message. */
@@ -54,7 +77,19 @@ export interface EncodedBatch {
   readonly records: number;
 }
 
-export const DEFAULT_MAX_BATCH_BYTES = 1 << 20;
+interface ClosedBatch extends EncodedBatch {
+  /** The slab it is carved out of; none for a record over the cap, which has a buffer of its own. */
+  readonly slab: Slab | undefined;
+}
+
+/**
+ * A batch in its gRPC frame fits HTTP/2's default flow-control window (64 KiB),
+ * so it is written at once, and grpc-js's framed copy of it dies young.
+ */
+export const DEFAULT_MAX_BATCH_BYTES = 60 * 1024;
+export const DEFAULT_SLAB_BYTES = 1 << 20;
+/** Released slabs kept for reuse; more are left to the garbage collector. */
+const MAX_SPARE_SLABS = 2;
 
 // Field tags: (field number << 3) | wire type (0 varint, 1 64-bit, 2 length-delimited).
 const BATCH_PREDICTIONS = (1 << 3) | 2;
@@ -97,8 +132,9 @@ const MAX_KNOWN_STRINGS = 1024;
 
 export class RecordBatchEncoder {
   /** Closed batches, oldest first. The owner takes them off the front once they are delivered. */
-  readonly closed: EncodedBatch[] = [];
-  private slab: Buffer;
+  private readonly closedBatches: ClosedBatch[] = [];
+  private slab: Slab;
+  private readonly spareSlabs: Slab[] = [];
   /** Where the open batch starts in the slab, and where its next record goes. */
   private start = 0;
   private end = 0;
@@ -128,10 +164,27 @@ export class RecordBatchEncoder {
   constructor(
     private readonly maxBatchRecords: number,
     private readonly maxBatchBytes = DEFAULT_MAX_BATCH_BYTES,
+    private readonly slabBytes = Math.max(DEFAULT_SLAB_BYTES, maxBatchBytes),
   ) {
-    if (!(maxBatchRecords >= 1) || !(maxBatchBytes >= 16)) throw new RangeError(`RecordBatchEncoder: maxBatchRecords ${maxBatchRecords}, maxBatchBytes ${maxBatchBytes}`);
-    this.slab = Buffer.allocUnsafe(maxBatchBytes);
-    this.out = this.slab;
+    if (!(maxBatchRecords >= 1) || !(maxBatchBytes >= 16) || !(slabBytes >= maxBatchBytes)) {
+      throw new RangeError(`RecordBatchEncoder: maxBatchRecords ${maxBatchRecords}, maxBatchBytes ${maxBatchBytes}, slabBytes ${slabBytes}`);
+    }
+    this.slab = newSlab(slabBytes);
+    this.out = this.slab.bytes;
+  }
+
+  /** Closed batches, oldest first. */
+  get closed(): readonly EncodedBatch[] {
+    return this.closedBatches;
+  }
+
+  /** The oldest closed batch is delivered (or given up): it leaves `closed`, and its bytes may be written again. */
+  release(): void {
+    const batch = this.closedBatches.shift();
+    const slab = batch?.slab;
+    if (!slab) return;
+    slab.batches--;
+    if (slab !== this.slab) this.recycle(slab);
   }
 
   /** Records in the batch still open (not yet in `closed`). */
@@ -176,31 +229,34 @@ export class RecordBatchEncoder {
    * share once, their outputs as the run's own tensors — a few bytes of work
    * per request instead of a whole record.
    */
-  appendGroup(model: string, version: string, timeMs: number, requests: readonly GroupedRequest[], outputs: readonly TensorSource[]): void {
+  appendGroup(group: ServedGroup): void {
+    const { model, version, timeMs, requests, latencyUs, sampled, outputs } = group;
+    const n = requests.length;
     this.lengthCount = 0;
     this.knownCount = 0;
     let body = this.knownSize(model) + this.knownSize(version);
     if (timeMs !== 0) body += 1 + int64Size(timeMs);
     let latencyBytes = 0;
     let rowBytes = 0;
-    for (const r of requests) body += this.elementSize(r.id);
-    for (const r of requests) body += this.knownElementSize(r.role);
-    for (const r of requests) {
-      latencyBytes += varintSize(r.latencyUs >>> 0);
+    // ids take the first n lengths, roles the known strings after model and version, in this order
+    for (let i = 0; i < n; i++) {
+      const r = requests[i]!;
+      body += this.elementSize(r.id) + this.knownElementSize(r.role);
+      latencyBytes += varintSize(latencyUs[i]! >>> 0);
       rowBytes += varintSize(r.rows >>> 0);
     }
-    if (requests.length > 0) body += 2 + varintSize(latencyBytes) + latencyBytes + varintSize(rowBytes) + rowBytes;
+    if (n > 0) body += 2 + varintSize(latencyBytes) + latencyBytes + varintSize(rowBytes) + rowBytes;
     for (const t of outputs) body += this.tensorSize(t);
-    requests.forEach((r, i) => {
-      if (r.inputs === undefined) return;
+    for (let i = 0; i < n; i++) {
+      if (!sampled[i]) continue;
       const slot = this.lengthCount++;
-      let sampled = i === 0 ? 0 : 1 + varintSize(i);
-      for (const t of r.inputs) sampled += this.tensorSize(t);
-      this.lengths[slot] = sampled;
-      body += 1 + varintSize(sampled) + sampled;
-    });
+      let size = i === 0 ? 0 : 1 + varintSize(i);
+      for (const t of requests[i]!.inputs) size += this.tensorSize(t);
+      this.lengths[slot] = size;
+      body += 1 + varintSize(size) + size;
+    }
 
-    let o = this.open(BATCH_GROUPS, body, requests.length);
+    let o = this.open(BATCH_GROUPS, body, n);
     const buf = this.out;
     o = this.writeKnown(buf, o, GROUP_MODEL);
     o = this.writeKnown(buf, o, GROUP_VERSION);
@@ -208,28 +264,28 @@ export class RecordBatchEncoder {
       buf[o++] = GROUP_TIME_MS;
       o = writeInt64(buf, o, timeMs);
     }
-    for (const r of requests) o = this.writeElement(buf, o, GROUP_IDS, r.id);
-    for (let i = 0; i < requests.length; i++) o = this.writeKnownElement(buf, o, GROUP_ROLES);
-    if (requests.length > 0) {
+    for (let i = 0; i < n; i++) o = this.writeElement(buf, o, GROUP_IDS, requests[i]!.id);
+    for (let i = 0; i < n; i++) o = this.writeKnownElement(buf, o, GROUP_ROLES);
+    if (n > 0) {
       buf[o++] = GROUP_LATENCY_US;
       o = writeVarint(buf, o, latencyBytes);
-      for (const r of requests) o = writeVarint(buf, o, r.latencyUs >>> 0);
+      for (let i = 0; i < n; i++) o = writeVarint(buf, o, latencyUs[i]! >>> 0);
       buf[o++] = GROUP_ROWS;
       o = writeVarint(buf, o, rowBytes);
-      for (const r of requests) o = writeVarint(buf, o, r.rows >>> 0);
+      for (let i = 0; i < n; i++) o = writeVarint(buf, o, requests[i]!.rows >>> 0);
     }
     for (const t of outputs) o = this.writeTensor(buf, o, GROUP_OUTPUTS, t);
-    requests.forEach((r, i) => {
-      if (r.inputs === undefined) return;
+    for (let i = 0; i < n; i++) {
+      if (!sampled[i]) continue;
       buf[o++] = GROUP_INPUTS;
       o = writeVarint(buf, o, this.lengths[this.lengthAt++]!);
       if (i !== 0) {
         buf[o++] = SAMPLED_REQUEST;
         o = writeVarint(buf, o, i);
       }
-      for (const t of r.inputs) o = this.writeTensor(buf, o, SAMPLED_INPUTS, t);
-    });
-    this.commit(o, requests.length);
+      for (const t of requests[i]!.inputs) o = this.writeTensor(buf, o, SAMPLED_INPUTS, t);
+    }
+    this.commit(o, n);
   }
 
   appendFeedback(id: string, model: string, labels: readonly number[], timeMs: number): void {
@@ -258,7 +314,8 @@ export class RecordBatchEncoder {
   /** Closes the open batch, if it holds any record. */
   closeBatch(): void {
     if (this.openRecords === 0) return;
-    this.closed.push({ bytes: this.slab.subarray(this.start, this.end), records: this.openRecords });
+    this.closedBatches.push({ bytes: this.slab.bytes.subarray(this.start, this.end), records: this.openRecords, slab: this.slab });
+    this.slab.batches++;
     this.expectedBatchBytes = Math.min(this.maxBatchBytes, Math.ceil((this.end - this.start) * 1.25));
     this.start = this.end;
     this.openRecords = 0;
@@ -266,7 +323,7 @@ export class RecordBatchEncoder {
 
   /**
    * Room for a record of `size` bytes: closes the open batch when the record
-   * would take it past the byte cap; takes a new slab when this one is full —
+   * would take it past the byte cap; takes another slab when this one is full —
    * or, for a new batch, when it has less room left than the last batch took,
    * so that a batch seldom has to move. Returns the slab (write at `end`) or,
    * for a record over the cap on its own, a buffer of its own (write at 0).
@@ -274,16 +331,23 @@ export class RecordBatchEncoder {
   private reserve(size: number, records: number): Buffer {
     if (this.openRecords > 0 && (this.end - this.start + size > this.maxBatchBytes || this.openRecords + records > this.maxBatchRecords)) this.closeBatch();
     if (size > this.maxBatchBytes) return Buffer.allocUnsafe(size);
-    const room = this.slab.length - this.end;
+    const room = this.slabBytes - this.end;
     if (room < size || (this.openRecords === 0 && room < this.expectedBatchBytes)) {
-      // The open batch (under the cap with this record, so it fits) moves to the start of the new slab.
-      const slab = Buffer.allocUnsafe(this.maxBatchBytes);
-      this.slab.copy(slab, 0, this.start, this.end);
+      // The open batch (under the cap with this record, so it fits) moves to the start of the next slab.
+      const next = this.spareSlabs.pop() ?? newSlab(this.slabBytes);
+      this.slab.bytes.copy(next.bytes, 0, this.start, this.end);
       this.end -= this.start;
       this.start = 0;
-      this.slab = slab;
+      const previous = this.slab;
+      this.slab = next;
+      this.recycle(previous);
     }
-    return this.slab;
+    return this.slab.bytes;
+  }
+
+  /** A slab no longer written to is kept for reuse once none of its batches waits for delivery. */
+  private recycle(slab: Slab): void {
+    if (slab.batches === 0 && this.spareSlabs.length < MAX_SPARE_SLABS) this.spareSlabs.push(slab);
   }
 
   /**
@@ -293,7 +357,7 @@ export class RecordBatchEncoder {
   private open(tag: number, body: number, records: number): number {
     const size = 1 + varintSize(body) + body;
     const buf = this.reserve(size, records);
-    const start = buf === this.slab ? this.end : 0;
+    const start = buf === this.slab.bytes ? this.end : 0;
     this.out = buf;
     this.outEnd = start + size;
     this.lengthAt = 0;
@@ -307,8 +371,8 @@ export class RecordBatchEncoder {
     // A mismatch is a bug in the size pass; the record is lost, not the batch.
     if (written !== this.outEnd) throw new Error(`record encoder: wrote ${written} bytes where ${this.outEnd} were measured`);
     const buf = this.out;
-    if (buf !== this.slab) {
-      this.closed.push({ bytes: buf, records });
+    if (buf !== this.slab.bytes) {
+      this.closedBatches.push({ bytes: buf, records, slab: undefined });
       return;
     }
     this.end = written;
@@ -393,8 +457,10 @@ export class RecordBatchEncoder {
     const n = this.lengths[this.lengthAt++]!;
     buf[o++] = tag;
     o = writeVarint(buf, o, n);
-    // ASCII (as many bytes as characters) is copied as Latin-1, without UTF-8 encoding.
-    buf.write(s, o, n, n === s.length ? 'latin1' : 'utf8');
+    if (n !== s.length) buf.write(s, o, n, 'utf8');
+    // ASCII (as many bytes as characters): a short one (a request id) is copied here, cheaper than a call into the native encoder
+    else if (n <= SHORT_STRING) for (let i = 0; i < n; i++) buf[o + i] = charCodeAt.call(s, i);
+    else buf.write(s, o, n, 'latin1');
     return o + n;
   }
 
@@ -420,12 +486,24 @@ export class RecordBatchEncoder {
   }
 }
 
+/** A slab in shared memory (see above). */
+function newSlab(bytes: number): Slab {
+  return { bytes: Buffer.from(new SharedArrayBuffer(bytes)), batches: 0 };
+}
+
+/**
+ * Called as charCodeAt.call(s, i), not s.charCodeAt(i): the encoder sees strings of many
+ * kinds (flat, sliced, internalized, two-byte...), and looking the method up on each of them
+ * made V8 call its generic property lookup once per character.
+ */
+const charCodeAt = String.prototype.charCodeAt;
+
 /** Strings up to this long (request ids: a UUID is 36) are measured in JS: cheaper than a call into the native encoder. */
 const SHORT_STRING = 64;
 
 function utf8Length(s: string): number {
   if (s.length > SHORT_STRING) return Buffer.byteLength(s, 'utf8');
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return Buffer.byteLength(s, 'utf8');
+  for (let i = 0; i < s.length; i++) if (charCodeAt.call(s, i) >= 0x80) return Buffer.byteLength(s, 'utf8');
   return s.length;
 }
 

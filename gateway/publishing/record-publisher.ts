@@ -7,7 +7,7 @@
  * counter explains every record the monitor never saw.
  */
 import type { Logger } from '../../runtime/log.js';
-import { DEFAULT_MAX_BATCH_BYTES, RecordBatchEncoder, type GroupedRequest, type SinglePrediction, type TensorSource } from './record-encoder.js';
+import { DEFAULT_MAX_BATCH_BYTES, RecordBatchEncoder, type ServedGroup, type SinglePrediction } from './record-encoder.js';
 
 /**
  * Where batches go (gRPC stream to the monitor, or Redis Streams): `batch` is
@@ -42,9 +42,9 @@ export interface PublisherOptions {
 
 /**
  * Each send has a fixed cost on the event loop (a message on the gRPC stream or
- * an XADD, and its ack), so batches are large and partial ones leave every
- * 250 ms: ~4 sends a second at 20,000 requests/s (grouped records take ~50
- * bytes each), still far fresher than any monitor window.
+ * an XADD, and its ack), so batches hold up to 60 KiB and partial ones leave
+ * every 250 ms: ~16 sends a second at 20,000 requests/s (grouped records take
+ * ~50 bytes each), still far fresher than any monitor window.
  */
 export const PUBLISHER_DEFAULTS: Readonly<PublisherOptions> = Object.freeze({
   maxBufferedRecords: 50_000,
@@ -81,9 +81,9 @@ export class RecordPublisher {
     this.publish(1, () => this.encoder.appendPrediction(prediction));
   }
 
-  /** The answered requests of one ONNX run, with the run's outputs. Tensors are copied at once. */
-  publishGroup(model: string, version: string, timeMs: number, requests: readonly GroupedRequest[], outputs: readonly TensorSource[]): void {
-    this.publish(requests.length, () => this.encoder.appendGroup(model, version, timeMs, requests, outputs));
+  /** The answered requests of one ONNX run, with the run's outputs. Tensors and columns are copied at once. */
+  publishGroup(group: ServedGroup): void {
+    this.publish(group.requests.length, () => this.encoder.appendGroup(group));
   }
 
   /** A ground-truth item: one label per row of request `id`. */
@@ -103,7 +103,7 @@ export class RecordPublisher {
       // counted below
     }
     if (this.buffered > 0) this.drop(this.buffered, 'publisher closed with the sink unreachable');
-    this.encoder.closed.length = 0;
+    while (this.encoder.closed.length > 0) this.encoder.release();
     this.buffered = 0;
     await this.sink.close();
   }
@@ -170,7 +170,7 @@ export class RecordPublisher {
   private async sendOldest(): Promise<void> {
     const batch = this.encoder.closed[0]!;
     await this.sink.send(batch.bytes, batch.records);
-    this.encoder.closed.shift();
+    this.encoder.release();
     this.buffered -= batch.records;
     this.observer.recordsPublished(this.sink.name, batch.records);
     this.observer.bufferDepth(this.sink.name, this.buffered);

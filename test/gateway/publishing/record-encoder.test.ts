@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { RecordBatchEncoder, type GroupedRequest, type TensorSource } from '../../../gateway/publishing/record-encoder.js';
+import { RecordBatchEncoder, type ServedGroup, type TensorSource } from '../../../gateway/publishing/record-encoder.js';
 import { decodeRecordBatch, encodeRecordBatch, type FeedbackRecord, type PredictionRecord, type RecordBatch } from '../../../runtime/records.js';
 
 type Entry = { kind: 'prediction'; record: PredictionRecord; tensors: { inputs: TensorSource[]; outputs: TensorSource[] } } | { kind: 'feedback'; record: FeedbackRecord };
@@ -196,7 +196,46 @@ describe('RecordBatchEncoder', () => {
     assertDecodes(batches, entries);
   });
 
+  it('writes a slab again once its batches were released, never while one is held', () => {
+    // 256-byte batches out of 1 KiB slabs
+    const encoder = new RecordBatchEncoder(4, 256, 1024);
+    const entries: Entry[] = [];
+    const add = () => {
+      const i = entries.length;
+      const e = predictionEntry({ id: `r${i}`, model: 'm', version: '1', role: 'stable', time_ms: i + 1, latency_us: 1, status: 'OK' }, [], [tensor('y', 'UINT8', [1, 40], new Uint8Array(40).fill(i))]);
+      entries.push(e);
+      append(encoder, e);
+    };
+    while (encoder.closed.length < 16) add();
+    const firstRecords = encoder.closed.reduce((n, b) => n + b.records, 0);
+    const firstSlabs = new Set(encoder.closed.map((b) => b.bytes.buffer));
+    assert.ok(firstSlabs.size >= 3, `${firstSlabs.size} slabs`);
+    // the newest two batches stay held; everything older is delivered
+    const held = encoder.closed.slice(-2).map((b) => ({ view: b.bytes, copy: Buffer.from(b.bytes) }));
+    while (encoder.closed.length > 2) encoder.release();
+    while (encoder.closed.length < 2 + 12) add();
+    const later = encoder.closed.slice(2);
+    assert.ok(later.some((b) => firstSlabs.has(b.bytes.buffer)), 'released slabs are written again');
+    for (const h of held) assert.ok(h.view.equals(h.copy), 'a held batch is never written over');
+    assertDecodes(later.map((b) => ({ decoded: decodeRecordBatch(b.bytes), records: b.records })), entries.slice(firstRecords, firstRecords + later.reduce((n, b) => n + b.records, 0)));
+  });
+
   describe('groups (the answered requests of one ONNX run)', () => {
+    interface GroupedRequest {
+      id: string;
+      role: string;
+      latencyUs: number;
+      rows: number;
+      /** Set when the request was sampled for inputs. */
+      inputs: TensorSource[] | undefined;
+    }
+    /** The group of these requests, in the encoder's columns. */
+    const served = (model: string, version: string, timeMs: number, requests: GroupedRequest[], outputs: TensorSource[]): ServedGroup => ({
+      model, version, timeMs, outputs,
+      requests: requests.map((r) => ({ ...r, inputs: r.inputs ?? [] })),
+      latencyUs: requests.map((r) => r.latencyUs),
+      sampled: requests.map((r) => r.inputs !== undefined),
+    });
     const row = (values: number[]) => Float32Array.from(values);
     /** Three requests of 2, 1 and 3 rows; the run's outputs hold their rows in that order. */
     const requests: GroupedRequest[] = [
@@ -209,7 +248,7 @@ describe('RecordBatchEncoder', () => {
 
     it('reads as one prediction record per request: its rows of every output, its sampled inputs', () => {
       const encoder = new RecordBatchEncoder(512);
-      encoder.appendGroup('tabular', '7', 1_700_000_000_123, requests, [probabilities, labels]);
+      encoder.appendGroup(served('tabular', '7', 1_700_000_000_123, requests, [probabilities, labels]));
       encoder.appendFeedback('a-1', 'tabular', [1, 0], 1_700_000_000_200);
       assert.equal(encoder.openBatchRecords, 4, 'a group counts as its requests');
       const { batches } = roundTrip(encoder);
@@ -234,7 +273,7 @@ describe('RecordBatchEncoder', () => {
     it('gives a group of one request the outputs whole, whatever their dim 0', () => {
       const encoder = new RecordBatchEncoder(512);
       const scores = tensor('scores', 'FP64', [3], Float64Array.of(0.5, 1.5, 2.5));
-      encoder.appendGroup('unbatched', '1', 5, [{ id: 'only', role: 'stable', latencyUs: 3, rows: 1, inputs: undefined }], [scores]);
+      encoder.appendGroup(served('unbatched', '1', 5, [{ id: 'only', role: 'stable', latencyUs: 3, rows: 1, inputs: undefined }], [scores]));
       const [record] = roundTrip(encoder).batches[0]!.decoded.predictions;
       assertSamePrediction(record!, { id: 'only', model: 'unbatched', version: '1', role: 'stable', time_ms: 5, latency_us: 3, status: 'OK', inputs: [], outputs: [{ name: 'scores', datatype: 'FP64', shape: [3], data: bytesOf(scores) }] });
     });
@@ -243,7 +282,7 @@ describe('RecordBatchEncoder', () => {
       const encoder = new RecordBatchEncoder(4);
       const group = (n: number) => {
         const rs = requests.slice(0, n).map((r) => ({ ...r, rows: 1, inputs: undefined }));
-        encoder.appendGroup('m', '1', 1, rs, [tensor('y', 'FP32', [n, 1], new Float32Array(n))]);
+        encoder.appendGroup(served('m', '1', 1, rs, [tensor('y', 'FP32', [n, 1], new Float32Array(n))]));
       };
       encoder.appendFeedback('f', 'm', [1], 1);
       group(3); // fills the batch: 4

@@ -130,8 +130,9 @@ describe('RecordPublisher', () => {
     const { p, sink, counts } = publisher({ maxBufferedRecords: 8, maxBatchRecords: 100, flushIntervalMs: 10, minRetryMs: 10, maxRetryMs: 20 });
     sink.failing = true;
     const group = (first: number, n: number) => {
-      const requests = Array.from({ length: n }, (_, i) => ({ id: `g${first + i}`, role: 'stable', latencyUs: 5, rows: 1, inputs: undefined }));
-      p.publishGroup('m', '1', Date.now(), requests, [{ name: 'y', datatype: 'FP32', shape: [n, 1], data: new Float32Array(n) }]);
+      const requests = Array.from({ length: n }, (_, i) => ({ id: `g${first + i}`, role: 'stable', rows: 1, inputs: [] }));
+      const outputs = [{ name: 'y', datatype: 'FP32', shape: [n, 1], data: new Float32Array(n) }];
+      p.publishGroup({ model: 'm', version: '1', timeMs: Date.now(), requests, latencyUs: requests.map(() => 5), sampled: requests.map(() => false), outputs });
     };
     group(0, 5);
     group(5, 4); // 9 buffered: over the bound from now on
