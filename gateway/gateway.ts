@@ -23,11 +23,10 @@ import { directoryPlan } from './routing/model-plan.js';
 import { ShadowMirror } from './routing/shadow-mirror.js';
 import { RegistryClient } from './sources/registry-client.js';
 import { RegistryFollower } from './sources/registry-follower.js';
-import { GrpcRecordSink } from './publishing/grpc-sink.js';
-import { RedisRecordSink } from './publishing/redis-sink.js';
 import { InputBudget } from './publishing/input-budget.js';
 import { PredictionRecorder } from './publishing/prediction-recorder.js';
 import { PUBLISHER_DEFAULTS, RecordPublisher } from './publishing/record-publisher.js';
+import { SinkThread } from './publishing/sink-thread.js';
 
 export interface GatewayPorts {
   http: number;
@@ -102,9 +101,9 @@ export class Gateway {
 
 function recordPublisher(config: Readonly<GatewayConfig>, events: GatewayMetrics, log: Logger): RecordPublisher | undefined {
   const sink = config.monitorAddress
-    ? new GrpcRecordSink(config.monitorAddress)
+    ? new SinkThread({ kind: 'grpc', address: config.monitorAddress })
     : config.recordsRedisUrl
-      ? new RedisRecordSink(config.recordsRedisUrl, config.recordStreamMaxLength, log)
+      ? new SinkThread({ kind: 'redis', url: config.recordsRedisUrl, maxLength: config.recordStreamMaxLength })
       : undefined;
   return sink && new RecordPublisher(sink, PUBLISHER_DEFAULTS, events, log);
 }
