@@ -8,13 +8,17 @@
  *    sidecar with its own CPU);
  *  - monitor: `--monitor` to a real `switchyard monitor` child (drift profiles from the same
  *    repository) on the same machine — what a small box pays for both.
- * Each round measures off and sink side by side, in alternating order, so a drift in the machine's
- * speed falls on both alike, then the monitor side; after a streaming side, the next measurement
- * waits until its backlog reached the sink, and until the monitor is idle again. Per
- * model: rows/s and p50/p99 (every round's HDR histogram merged), the cost against off (median
- * over rounds of the same round's ratio), the gateway's CPU per request, the monitor's CPU, and
- * whether every record arrived. A markdown table on stdout (progress on stderr), everything in
- * loadtest/results/streaming-latest.json. Bounded: the run stops itself.
+ * Each round measures off and sink side by side, in alternating order, so that a drift in the
+ * machine's speed falls on both alike; every other round the monitor side follows (one process for
+ * the run). Off and sink are started afresh for each set of rounds, so that a process's own luck
+ * (its JIT, where its threads land), which moves its speed by a few per cent, falls on one set
+ * only. After a streaming side, the next measurement waits until its backlog reached the sink, and
+ * until the monitor is idle again. Per model: rows/s and
+ * p50/p99 (every round's HDR histogram merged), the cost against off (median over rounds of the
+ * same round's ratio, with the middle half of the rounds' costs), the same for the gateway's CPU
+ * per request, the monitor's CPU, and whether every record arrived. A markdown table on stdout
+ * (progress on stderr), everything in loadtest/results/streaming-latest.json. Bounded: the run
+ * stops itself.
  */
 import type { ChildProcess } from 'node:child_process';
 import { createServer as createHttp2Server } from 'node:http2';
@@ -46,11 +50,13 @@ const HELP = `usage: npm run bench:streaming -- [options]
   --models LIST        tabular,mlp (default both)
   --target NAME        http-binary | http-json | grpc (default http-binary)
   --concurrency N      requests in flight (default 32)
-  --rounds N           rounds of off / sink / monitor per model, off and sink alternating (default 6)
-  --warmup-ms N        per measurement, not measured (default 500)
-  --duration-ms N      measured window per measurement (default 2000)
+  --sets N             fresh off and sink gateway processes per model (default 3)
+  --rounds N           rounds per set: off and sink in alternating order, every other round
+                       the monitor side too (default 6)
+  --warmup-ms N        per measurement, not measured (default 300)
+  --duration-ms N      measured window per measurement (default 1000)
   --out FILE           results JSON (default loadtest/results/streaming-latest.json)
-  --time-limit-s N     hard stop for the whole run (default 300)
+  --time-limit-s N     hard stop for the whole run (default 480)
 `;
 
 /** Longest wait after a streaming side's measurement for the gateway to hand its backlog over. */
@@ -65,6 +71,7 @@ interface Options {
   models: string[];
   target: TargetName;
   concurrency: number;
+  sets: number;
   rounds: number;
   warmupMs: number;
   durationMs: number;
@@ -80,16 +87,17 @@ function parseOptions(argv: string[]): Options | 'help' {
       models: { type: 'string', default: 'tabular,mlp' },
       target: { type: 'string', default: 'http-binary' },
       concurrency: { type: 'string', default: '32' },
+      sets: { type: 'string', default: '3' },
       rounds: { type: 'string', default: '6' },
-      'warmup-ms': { type: 'string', default: '500' },
-      'duration-ms': { type: 'string', default: '2000' },
+      'warmup-ms': { type: 'string', default: '300' },
+      'duration-ms': { type: 'string', default: '1000' },
       out: { type: 'string', default: DEFAULT_OUT },
-      'time-limit-s': { type: 'string', default: '300' },
+      'time-limit-s': { type: 'string', default: '480' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) return 'help';
-  const int = (key: 'concurrency' | 'rounds' | 'warmup-ms' | 'duration-ms' | 'time-limit-s', min: number): number => {
+  const int = (key: 'concurrency' | 'sets' | 'rounds' | 'warmup-ms' | 'duration-ms' | 'time-limit-s', min: number): number => {
     const n = Number(values[key]);
     if (!Number.isInteger(n) || n < min) throw new Error(`--${key} must be an integer >= ${min}, got '${values[key]}'`);
     return n;
@@ -98,7 +106,7 @@ function parseOptions(argv: string[]): Options | 'help' {
   for (const m of models) if (!PAYLOADS[m]) throw new Error(`--models: unknown model '${m}'; choose from ${Object.keys(PAYLOADS).join(', ')}`);
   if (!isTargetName(values.target!) || !['http-binary', 'http-json', 'grpc'].includes(values.target!)) throw new Error(`--target must be http-binary, http-json or grpc, got '${values.target}'`);
   return {
-    models, target: values.target, concurrency: int('concurrency', 1), rounds: int('rounds', 1), warmupMs: int('warmup-ms', 0),
+    models, target: values.target, concurrency: int('concurrency', 1), sets: int('sets', 1), rounds: int('rounds', 1), warmupMs: int('warmup-ms', 0),
     durationMs: int('duration-ms', 500), out: values.out!, timeLimitS: int('time-limit-s', 10),
   };
 }
@@ -134,6 +142,8 @@ const MODE_LABEL: Record<Mode, string> = { off: 'off', sink: 'on, ack-only sink'
 /** One measurement: the client's step, and what the monitor did meanwhile. */
 interface Measured {
   mode: Mode;
+  /** Which round of the model's run (sets one after the other). */
+  round: number;
   step: LoadStepResult;
   /** Monitor CPU during the step, cores. */
   monitorCores: number;
@@ -143,8 +153,10 @@ interface Measured {
 
 interface Side {
   rowsPerSecond: number;
-  /** Median over rounds of 1 - rows/s / off's rows/s in the same round, %; 0 for off. */
-  costPercent: number;
+  /** Median over rounds of 1 - rows/s / off's rows/s in the same round, %, and the quartiles of the rounds' costs; 0 for off. */
+  cost: Spread;
+  /** The same for the gateway's CPU per request, all threads: rounds' CPU/request ÷ off's in the same round - 1, %. */
+  cpuCost: Spread;
   latency: LatencySummary;
   /** rows/s of each round, in order. */
   rounds: number[];
@@ -157,31 +169,53 @@ interface Side {
   maxDrainMs: number;
 }
 
+/** A median, and the quartiles around it, %. */
+interface Spread {
+  median: number;
+  q1: number;
+  q3: number;
+}
+
+type Records = { served: number; published: number; dropped: number; received: number };
+
 interface ModelResult {
   model: string;
   sides: Record<Mode, Side>;
   monitor: { cores: number; usPerRecord: number };
-  /** Per streaming gateway: records of the requests served in this model's run. */
-  records: Record<'sink' | 'monitor', { served: number; published: number; dropped: number; received: number }>;
+  /** Per streaming side: records of the requests served in this model's run. */
+  records: Record<'sink' | 'monitor', Records>;
 }
 
 const round1 = (x: number): number => Math.round(x * 10) / 10;
 const round2 = (x: number): number => Math.round(x * 100) / 100;
 
-function median(values: number[]): number {
+/** Linear interpolation between order statistics (as numpy's default). */
+function quantile(values: number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  const at = (sorted.length - 1) * q;
+  const low = Math.floor(at);
+  return sorted[low]! + (sorted[Math.min(low + 1, sorted.length - 1)]! - sorted[low]!) * (at - low);
 }
 
-function side(measured: Measured[], off: Measured[]): Side {
+function spread(percents: number[]): Spread {
+  return { median: round1(quantile(percents, 0.5)), q1: round1(quantile(percents, 0.25)), q3: round1(quantile(percents, 0.75)) };
+}
+
+/** Gateway CPU per successful request in one measurement, all threads, µs. */
+function cpuPerRequest(step: LoadStepResult): number {
+  return step.serverCpu ? ((step.serverCpu.main + step.serverCpu.other) * step.seconds * 1e6) / step.requests : NaN;
+}
+
+function side(measured: Measured[], offs: Measured[]): Side {
   const steps = measured.map((m) => m.step);
+  const off = measured.map((m) => offs.find((o) => o.round === m.round)!.step);
   const requests = steps.reduce((n, s) => n + s.requests, 0);
   const seconds = steps.reduce((n, s) => n + s.seconds, 0);
   const cpu = (f: (c: NonNullable<LoadStepResult['serverCpu']>) => number): number => steps.reduce((n, s) => n + (s.serverCpu ? f(s.serverCpu) * s.seconds : 0), 0);
   return {
     rowsPerSecond: Math.round(requests / seconds),
-    costPercent: round1(median(steps.map((s, i) => 1 - s.rowsPerSecond / off[i]!.step.rowsPerSecond)) * 100),
+    cost: spread(steps.map((s, i) => (1 - s.rowsPerSecond / off[i]!.rowsPerSecond) * 100)),
+    cpuCost: spread(steps.map((s, i) => (cpuPerRequest(s) / cpuPerRequest(off[i]!) - 1) * 100)),
     latency: summarize(mergeHistograms(steps.map((s) => decodeHistogram(s.histogram)))),
     rounds: steps.map((s) => Math.round(s.rowsPerSecond)),
     errors: steps.reduce((n, s) => n + Object.values(s.errors).reduce((a, b) => a + b, 0), 0),
@@ -196,20 +230,25 @@ function render(o: Options, results: ModelResult[]): string {
   const lines = [
     `## bench:streaming — gateway throughput with prediction records streamed (on) vs not (off)`,
     '',
-    `${o.target}, single-row requests, closed loop at concurrency ${o.concurrency}; ${o.rounds} rounds × (${o.warmupMs} ms warm-up + ${o.durationMs} ms measured) per side, ` +
-      `off and sink side by side in alternating order, then monitor; machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, shared by gateway, client and (monitor side) monitor`,
+    `${o.target}, single-row requests, closed loop at concurrency ${o.concurrency}; ${o.sets} sets of fresh off and sink gateways × ${o.rounds} rounds × (${o.warmupMs} ms warm-up + ${o.durationMs} ms measured) per side, ` +
+      `off and sink side by side in alternating order, the monitor side every other round; machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, shared by gateway, client and (monitor side) monitor`,
     '',
-    '| model | records | rows/s | cost | p50 µs | p99 µs | gateway CPU µs/req (event loop) | rows/s per round | other procs, cores |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |',
+    '| model | records | rows/s | cost (middle half) | CPU cost (middle half) | p50 µs | p99 µs | gateway CPU µs/req (event loop) | rows/s per round | other procs, cores |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |',
   ];
+  const percent = (x: Spread): string => `**${x.median.toFixed(1)} %** (${x.q1.toFixed(1)} – ${x.q3.toFixed(1)})`;
   for (const r of results) {
     for (const mode of MODES) {
       const s = r.sides[mode];
-      const cost = mode === 'off' ? '—' : `**${s.costPercent.toFixed(1)} %**`;
-      lines.push(`| ${r.model} | ${MODE_LABEL[mode]} | ${s.rowsPerSecond} | ${cost} | ${s.latency.p50Us} | ${s.latency.p99Us} | ${s.gatewayCpuUsPerRequest} (${s.gatewayMainUsPerRequest}) | ${s.rounds.join(' / ')} | ${s.otherCores} |`);
+      const [cost, cpuCost] = mode === 'off' ? ['—', '—'] : [percent(s.cost), percent(s.cpuCost)];
+      lines.push(`| ${r.model} | ${MODE_LABEL[mode]} | ${s.rowsPerSecond} | ${cost} | ${cpuCost} | ${s.latency.p50Us} | ${s.latency.p99Us} | ${s.gatewayCpuUsPerRequest} (${s.gatewayMainUsPerRequest}) | ${s.rounds.join(' / ')} | ${s.otherCores} |`);
     }
   }
-  lines.push('', 'cost: median over the rounds of 1 − rows/s ÷ off rows/s of the same round. Target: ≤ 5 %. The ack-only sink runs in the benchmark process: its CPU is under other procs.');
+  lines.push(
+    '',
+    'cost: median over the rounds of 1 − rows/s ÷ off rows/s of the same round, and in brackets the middle half of the rounds (quartiles). Target: ≤ 5 %. ' +
+      'CPU cost: the same for the gateway process\'s CPU per request (all threads). The ack-only sink runs in the benchmark process: its CPU is under other procs.',
+  );
   for (const r of results) {
     const rec = (m: 'sink' | 'monitor'): string => {
       const c = r.records[m];
@@ -265,12 +304,24 @@ async function startAckSink(): Promise<{ address: string; close(): void }> {
 /** A gRPC length-prefixed message of zero bytes: uncompressed flag, length 0 (an empty PublishAck). */
 const EMPTY_GRPC_MESSAGE = Buffer.alloc(5);
 
+/** A started gateway: its process and where it answers. */
+interface Gateway {
+  child: ChildProcess;
+  pid: number;
+  http: number;
+  grpc: number;
+  metrics: string;
+}
+
 async function main(): Promise<void> {
   const parsed = parseOptions(process.argv.slice(2));
   if (parsed === 'help') return void process.stdout.write(HELP);
   const o = parsed;
-  // per round, besides the measurements: the monitor side's backlog and the monitor's leftover work (a few s each)
-  const planned = (o.models.length * (MODES.length * o.rounds * (o.warmupMs + o.durationMs + 500) + o.rounds * 9_000 + 2_500)) / 1000 + 8;
+  // per set, a fresh off and sink with their warm-up (~6 s); per monitor-side measurement, its backlog and the monitor's leftover work (~4 s)
+  const rounds = o.sets * o.rounds;
+  const monitorRounds = o.sets * Math.floor(o.rounds / 2);
+  const measurementMs = o.warmupMs + o.durationMs + 500;
+  const planned = (o.models.length * (o.sets * 6_000 + rounds * 2 * measurementMs + monitorRounds * (measurementMs + 4_000) + 3_000)) / 1000 + 8;
   if (planned > o.timeLimitS) throw new Error(`planned run of ~${Math.round(planned)} s exceeds --time-limit-s ${o.timeLimitS}; fewer rounds or a shorter --duration-ms`);
   progress(`planned ~${Math.round(planned)} s (hard limit ${o.timeLimitS} s)`);
   const watchdog = setTimeout(() => {
@@ -292,16 +343,20 @@ async function main(): Promise<void> {
     const monitorAddress = `127.0.0.1:${monitor.ready.grpc as number}`;
     const monitorMetrics = `http://127.0.0.1:${monitor.ready.http as number}/metrics`;
     const target: Record<Mode, string[]> = { off: [], sink: ['--monitor', sink.address], monitor: ['--monitor', monitorAddress] };
-    const gateways = {} as Record<Mode, { pid: number; http: number; grpc: number; metrics: string }>;
-    for (const mode of MODES) {
+    const startGateway = async (mode: Mode): Promise<Gateway> => {
       const served = await startCli([...gatewayArgs(repository, {}), ...target[mode]], 'gateway');
       children.push(served.child);
-      gateways[mode] = { pid: served.child.pid!, http: served.ready.http as number, grpc: served.ready.grpc as number, metrics: `http://127.0.0.1:${served.ready.metrics as number}/metrics` };
-    }
+      return { child: served.child, pid: served.child.pid!, http: served.ready.http as number, grpc: served.ready.grpc as number, metrics: `http://127.0.0.1:${served.ready.metrics as number}/metrics` };
+    };
+    const stopGateway = async (gateway: Gateway): Promise<void> => {
+      await stopChild(gateway.child, 5_000);
+      children.splice(children.indexOf(gateway.child), 1);
+    };
+    const monitorGateway = await startGateway('monitor');
     client = ClientProcess.start(undefined);
-    const endpoints = (mode: Mode) => ({ host: '127.0.0.1', httpPort: gateways[mode].http, grpcPort: gateways[mode].grpc });
-    const pids = [monitorPid, ...MODES.map((m) => gateways[m].pid), client.pid ?? 0];
-    progress(`gateways: ${MODES.map((m) => `${m} pid ${gateways[m].pid}`).join(', ')}; ack-only sink ${sink.address}; monitor ${monitorAddress} pid ${monitorPid}; client pid ${client.pid}`);
+    const clientPid = client.pid ?? 0;
+    const endpoints = (gateway: Gateway) => ({ host: '127.0.0.1', httpPort: gateway.http, grpcPort: gateway.grpc });
+    progress(`ack-only sink ${sink.address}; monitor ${monitorAddress} pid ${monitorPid}, its gateway pid ${monitorGateway.pid}; client pid ${clientPid}`);
     const monitorCpu = (): number => {
       const c = sampleCpu(monitorPid);
       return c ? c.mainSeconds + c.otherSeconds : 0;
@@ -315,25 +370,27 @@ async function main(): Promise<void> {
         if ((monitorCpu() - cpu0) / 0.2 < MONITOR_IDLE_CORES || Date.now() - started > MONITOR_IDLE_LIMIT_MS) return;
       }
     };
-    const counters = async (mode: 'sink' | 'monitor', model: string) => {
-      const text = await (await fetch(gateways[mode].metrics)).text();
+    /** A streaming gateway's record counters so far (for the monitor side, with what the monitor received). */
+    const counters = async (gateway: Gateway, model: string, withMonitor: boolean): Promise<Records> => {
+      const text = await (await fetch(gateway.metrics)).text();
       return {
         served: sumSeries(text, 'switchyard_requests_total', { model, status: 'OK' }),
         published: sumSeries(text, 'switchyard_records_published_total', {}),
         dropped: sumSeries(text, 'switchyard_records_dropped_total', {}),
-        received: mode === 'monitor' ? await scrape(monitorMetrics, 'switchyard_monitor_records_total', { kind: 'prediction' }) : 0,
+        received: withMonitor ? await scrape(monitorMetrics, 'switchyard_monitor_records_total', { kind: 'prediction' }) : 0,
       };
     };
+    const add = (a: Records, b: Records, sign = 1): Records => ({ served: a.served + sign * b.served, published: a.published + sign * b.published, dropped: a.dropped + sign * b.dropped, received: a.received + sign * b.received });
     /**
-     * Waits (bounded) until the gateway has handed every record over (published + dropped =
+     * Waits (bounded) until a streaming gateway has handed every record over (published + dropped =
      * requests served; the buffer gauge is not used: it is only refreshed when the publisher's
      * send loop goes idle); ms waited.
      */
-    const drain = async (mode: Mode): Promise<number> => {
+    const drain = async (mode: Mode, gateway: Gateway): Promise<number> => {
       const started = Date.now();
       if (mode === 'off') return 0;
       const pending = async (): Promise<number> => {
-        const text = await (await fetch(gateways[mode].metrics)).text();
+        const text = await (await fetch(gateway.metrics)).text();
         return sumSeries(text, 'switchyard_requests_total', { status: 'OK' }) - sumSeries(text, 'switchyard_records_published_total', {}) - sumSeries(text, 'switchyard_records_dropped_total', {});
       };
       while (Date.now() - started < DRAIN_LIMIT_MS && (await pending()) > 0) await new Promise((r) => setTimeout(r, 50));
@@ -344,57 +401,65 @@ async function main(): Promise<void> {
     const measurements: Array<Measured & { model: string }> = [];
     for (const model of o.models) {
       const payload = PAYLOADS[model]!;
-      const before = { sink: await counters('sink', model), monitor: await counters('monitor', model) };
-      for (const mode of MODES) {
-        // steady state first (JIT, heaps, ORT session warm), not measured
-        await client.run({ target: o.target, endpoints: endpoints(mode), payload, concurrency: o.concurrency, warmupMs: 800, durationMs: 100 });
-        await drain(mode);
-      }
+      /** Steady state first (a new process's JIT takes a second or two, heaps, ORT session warm), not measured. */
+      const warm = async (mode: Mode, gateway: Gateway): Promise<void> => {
+        await client!.run({ target: o.target, endpoints: endpoints(gateway), payload, concurrency: o.concurrency, warmupMs: 2_000, durationMs: 100 });
+        await drain(mode, gateway);
+      };
+      const measure = async (mode: Mode, gateway: Gateway, round: number): Promise<Measured> => {
+        await waitForQuiet({ maxWaitMs: 800, thresholdCores: 0.3, ownPids: [monitorPid, gateway.pid, clientPid], windowMs: 250 });
+        await monitorIdle();
+        const cpu0 = monitorCpu();
+        const t0 = Date.now();
+        const step = await client!.run({
+          target: o.target, endpoints: endpoints(gateway), payload, concurrency: o.concurrency, warmupMs: o.warmupMs, durationMs: o.durationMs,
+          server: { pid: gateway.pid, metricsUrl: gateway.metrics, model },
+        });
+        const monitorCores = (monitorCpu() - cpu0) / ((Date.now() - t0) / 1000);
+        const drainMs = await drain(mode, gateway);
+        const measured: Measured = { mode, round, step, monitorCores, drainMs };
+        measurements.push({ model, ...measured });
+        progress(
+          `${model} round ${round + 1} ${mode.padEnd(7)}: ${Math.round(step.rowsPerSecond)} rows/s, ${cpuPerRequest(step).toFixed(1)} µs CPU/request, p50 ${step.latency.p50Us} µs, p99 ${step.latency.p99Us} µs, ` +
+            `monitor ${monitorCores.toFixed(2)} cores${mode === 'off' ? '' : `, backlog handed over in ${drainMs} ms`}, other procs ${Math.max(0, (step.backgroundCores ?? 0) - monitorCores).toFixed(2)} cores`,
+        );
+        return measured;
+      };
+
+      await warm('monitor', monitorGateway);
+      const monitorBefore = await counters(monitorGateway, model, true);
+      let sinkRecords: Records = { served: 0, published: 0, dropped: 0, received: 0 };
       const measured: Measured[] = [];
       let monitorSeconds = 0;
       let loadedSeconds = 0;
-      for (let round = 0; round < o.rounds; round++) {
-        // off and sink side by side, in alternating order, so a drift in the machine's speed falls on both alike;
-        // the monitor side last, then its monitor's leftover work is waited out before the next round
-        const order: Mode[] = round % 2 === 0 ? ['off', 'sink', 'monitor'] : ['sink', 'off', 'monitor'];
-        for (const mode of order) {
-          await waitForQuiet({ maxWaitMs: 800, thresholdCores: 0.3, ownPids: pids, windowMs: 250 });
-          await monitorIdle();
+      for (let set = 0; set < o.sets; set++) {
+        // off and sink afresh for each set (see the header)
+        const [offGateway, sinkGateway] = await Promise.all([startGateway('off'), startGateway('sink')]);
+        const pair: Record<'off' | 'sink', Gateway> = { off: offGateway, sink: sinkGateway };
+        await warm('off', pair.off);
+        await warm('sink', pair.sink);
+        for (let r = 0; r < o.rounds; r++) {
+          const round = set * o.rounds + r;
+          for (const mode of round % 2 === 0 ? (['off', 'sink'] as const) : (['sink', 'off'] as const)) measured.push(await measure(mode, pair[mode], round));
+          if (r % 2 === 0) continue;
+          // the monitor side last; its monitor's leftover work is waited out before the next measurement
           const cpu0 = monitorCpu();
           const t0 = Date.now();
-          const step = await client.run({
-            target: o.target, endpoints: endpoints(mode), payload, concurrency: o.concurrency, warmupMs: o.warmupMs, durationMs: o.durationMs,
-            server: { pid: gateways[mode].pid, metricsUrl: gateways[mode].metrics, model },
-          });
-          const monitorCores = (monitorCpu() - cpu0) / ((Date.now() - t0) / 1000);
-          const drainMs = await drain(mode);
-          if (mode === 'monitor') {
-            monitorSeconds += monitorCpu() - cpu0;
-            loadedSeconds += (Date.now() - t0) / 1000;
-          }
-          measured.push({ mode, step, monitorCores, drainMs });
-          progress(
-            `${model} round ${round + 1} ${mode.padEnd(7)}: ${Math.round(step.rowsPerSecond)} rows/s, p50 ${step.latency.p50Us} µs, p99 ${step.latency.p99Us} µs, ` +
-              `monitor ${monitorCores.toFixed(2)} cores${mode === 'off' ? '' : `, backlog handed over in ${drainMs} ms`}, other procs ${Math.max(0, (step.backgroundCores ?? 0) - monitorCores).toFixed(2)} cores`,
-          );
+          measured.push(await measure('monitor', monitorGateway, round));
+          monitorSeconds += monitorCpu() - cpu0;
+          loadedSeconds += (Date.now() - t0) / 1000;
         }
+        sinkRecords = add(sinkRecords, await counters(pair.sink, model, false));
+        await Promise.all([stopGateway(pair.off), stopGateway(pair.sink)]);
       }
       const of = (mode: Mode): Measured[] => measured.filter((m) => m.mode === mode);
-      const after = { sink: await counters('sink', model), monitor: await counters('monitor', model) };
-      const delta = (m: 'sink' | 'monitor') => ({
-        served: after[m].served - before[m].served,
-        published: after[m].published - before[m].published,
-        dropped: after[m].dropped - before[m].dropped,
-        received: after[m].received - before[m].received,
-      });
-      const records = { sink: delta('sink'), monitor: delta('monitor') };
+      const monitorRecords = add(await counters(monitorGateway, model, true), monitorBefore, -1);
       results.push({
         model,
         sides: { off: side(of('off'), of('off')), sink: side(of('sink'), of('off')), monitor: side(of('monitor'), of('off')) },
-        monitor: { cores: round2(monitorSeconds / loadedSeconds), usPerRecord: records.monitor.received > 0 ? round1((monitorSeconds / records.monitor.received) * 1e6) : 0 },
-        records,
+        monitor: { cores: round2(monitorSeconds / loadedSeconds), usPerRecord: monitorRecords.received > 0 ? round1((monitorSeconds / monitorRecords.received) * 1e6) : 0 },
+        records: { sink: sinkRecords, monitor: monitorRecords },
       });
-      measurements.push(...measured.map((m) => ({ model, ...m })));
     }
     process.stdout.write(render(o, results));
     await mkdir(dirname(o.out), { recursive: true });
