@@ -149,6 +149,9 @@ interface Measured {
   monitorCores: number;
   /** How long the gateway took after the step to hand its backlog over (0 for "off"). */
   drainMs: number;
+  /** Monitor CPU seconds from the step's start until the backlog was handed over, and that time. */
+  monitorSeconds: number;
+  handledSeconds: number;
 }
 
 interface Side {
@@ -417,7 +420,7 @@ async function main(): Promise<void> {
         });
         const monitorCores = (monitorCpu() - cpu0) / ((Date.now() - t0) / 1000);
         const drainMs = await drain(mode, gateway);
-        const measured: Measured = { mode, round, step, monitorCores, drainMs };
+        const measured: Measured = { mode, round, step, monitorCores, drainMs, monitorSeconds: monitorCpu() - cpu0, handledSeconds: (Date.now() - t0) / 1000 };
         measurements.push({ model, ...measured });
         progress(
           `${model} round ${round + 1} ${mode.padEnd(7)}: ${Math.round(step.rowsPerSecond)} rows/s, ${cpuPerRequest(step).toFixed(1)} µs CPU/request, p50 ${step.latency.p50Us} µs, p99 ${step.latency.p99Us} µs, ` +
@@ -430,8 +433,6 @@ async function main(): Promise<void> {
       const monitorBefore = await counters(monitorGateway, model, true);
       let sinkRecords: Records = { served: 0, published: 0, dropped: 0, received: 0 };
       const measured: Measured[] = [];
-      let monitorSeconds = 0;
-      let loadedSeconds = 0;
       for (let set = 0; set < o.sets; set++) {
         // off and sink afresh for each set (see the header)
         const [offGateway, sinkGateway] = await Promise.all([startGateway('off'), startGateway('sink')]);
@@ -443,21 +444,19 @@ async function main(): Promise<void> {
           for (const mode of round % 2 === 0 ? (['off', 'sink'] as const) : (['sink', 'off'] as const)) measured.push(await measure(mode, pair[mode], round));
           if (r % 2 === 0) continue;
           // the monitor side last; its monitor's leftover work is waited out before the next measurement
-          const cpu0 = monitorCpu();
-          const t0 = Date.now();
           measured.push(await measure('monitor', monitorGateway, round));
-          monitorSeconds += monitorCpu() - cpu0;
-          loadedSeconds += (Date.now() - t0) / 1000;
         }
         sinkRecords = add(sinkRecords, await counters(pair.sink, model, false));
         await Promise.all([stopGateway(pair.off), stopGateway(pair.sink)]);
       }
       const of = (mode: Mode): Measured[] => measured.filter((m) => m.mode === mode);
       const monitorRecords = add(await counters(monitorGateway, model, true), monitorBefore, -1);
+      const monitorSeconds = of('monitor').reduce((n, m) => n + m.monitorSeconds, 0);
+      const handledSeconds = of('monitor').reduce((n, m) => n + m.handledSeconds, 0);
       results.push({
         model,
         sides: { off: side(of('off'), of('off')), sink: side(of('sink'), of('off')), monitor: side(of('monitor'), of('off')) },
-        monitor: { cores: round2(monitorSeconds / loadedSeconds), usPerRecord: monitorRecords.received > 0 ? round1((monitorSeconds / monitorRecords.received) * 1e6) : 0 },
+        monitor: { cores: round2(monitorSeconds / handledSeconds), usPerRecord: monitorRecords.received > 0 ? round1((monitorSeconds / monitorRecords.received) * 1e6) : 0 },
         records: { sink: sinkRecords, monitor: monitorRecords },
       });
     }

@@ -87,7 +87,7 @@ interface ClosedBatch extends EncodedBatch {
  * large; well under the 4 MiB a gRPC server takes by default.
  */
 export const DEFAULT_MAX_BATCH_BYTES = 256 * 1024;
-export const DEFAULT_SLAB_BYTES = 1 << 20;
+const DEFAULT_SLAB_BYTES = 1 << 20;
 /** Released slabs kept for reuse; more are left to the garbage collector. */
 const MAX_SPARE_SLABS = 2;
 
