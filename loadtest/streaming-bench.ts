@@ -7,12 +7,15 @@
  *    cost of recording, batching, encoding and sending, the monitor's work being elsewhere (a
  *    sidecar with its own CPU);
  *  - monitor: `--monitor` to a real `switchyard monitor` child (drift profiles from the same
- *    repository) on the same machine — what a small box pays for both.
- * Each round measures off and sink side by side, in alternating order, so that a drift in the
- * machine's speed falls on both alike; every other round the monitor side follows (one process for
- * the run). Off and sink are started afresh for each set of rounds, so that a process's own luck
- * (its JIT, where its threads land), which moves its speed by a few per cent, falls on one set
- * only. After a streaming side, the next measurement waits until its backlog reached the sink, and
+ *    repository) on the same machine — what a small box pays for both;
+ *  - control: a second off gateway, measured and reported as if it were a streaming side: what
+ *    the method reads when nothing differs (an A/A test), the scale against which sink's cost
+ *    is read on a noisy machine.
+ * Each round measures off, sink and control side by side, in an order that cycles through all six,
+ * so that a drift in the machine's speed falls on all alike; every other round the monitor side
+ * follows (one process for the run). Off, sink and control are started afresh for each set of
+ * rounds, so that a process's own luck (its JIT, where its threads land), which moves its speed
+ * by a few per cent, falls on one set only. After a streaming side, the next measurement waits until its backlog reached the sink, and
  * until the monitor is idle again. Per model: rows/s and
  * p50/p99 (every round's HDR histogram merged), the cost against off (median over rounds of the
  * same round's ratio, with the middle half of the rounds' costs), the same for the gateway's CPU
@@ -50,13 +53,13 @@ const HELP = `usage: npm run bench:streaming -- [options]
   --models LIST        tabular,mlp (default both)
   --target NAME        http-binary | http-json | grpc (default http-binary)
   --concurrency N      requests in flight (default 32)
-  --sets N             fresh off and sink gateway processes per model (default 3)
-  --rounds N           rounds per set: off and sink in alternating order, every other round
-                       the monitor side too (default 6)
+  --sets N             fresh off, sink and control gateway processes per model (default 3)
+  --rounds N           rounds per set: off, sink and control (a second off: the A/A test) in
+                       rotating order, every other round the monitor side too (default 6)
   --warmup-ms N        per measurement, not measured (default 300)
   --duration-ms N      measured window per measurement (default 1000)
   --out FILE           results JSON (default loadtest/results/streaming-latest.json)
-  --time-limit-s N     hard stop for the whole run (default 480)
+  --time-limit-s N     hard stop for the whole run (default 600)
 `;
 
 /** Longest wait after a streaming side's measurement for the gateway to hand its backlog over. */
@@ -92,7 +95,7 @@ function parseOptions(argv: string[]): Options | 'help' {
       'warmup-ms': { type: 'string', default: '300' },
       'duration-ms': { type: 'string', default: '1000' },
       out: { type: 'string', default: DEFAULT_OUT },
-      'time-limit-s': { type: 'string', default: '480' },
+      'time-limit-s': { type: 'string', default: '600' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -135,9 +138,16 @@ function sumSeries(text: string, name: string, labels: Record<string, string>): 
   return sum;
 }
 
-const MODES = ['off', 'sink', 'monitor'] as const;
+const MODES = ['off', 'sink', 'monitor', 'control'] as const;
 type Mode = (typeof MODES)[number];
-const MODE_LABEL: Record<Mode, string> = { off: 'off', sink: 'on, ack-only sink', monitor: 'on, monitor on this box' };
+const MODE_LABEL: Record<Mode, string> = { off: 'off', sink: 'on, ack-only sink', monitor: 'on, monitor on this box', control: 'off, a second process (A/A control)' };
+const streams = (mode: Mode): boolean => mode === 'sink' || mode === 'monitor';
+/** The sides started afresh for each set, and the orders a round measures them in, taken in turn. */
+const SET_MODES = ['off', 'sink', 'control'] as const;
+const ORDERS: ReadonlyArray<ReadonlyArray<(typeof SET_MODES)[number]>> = [
+  ['off', 'sink', 'control'], ['sink', 'control', 'off'], ['control', 'off', 'sink'],
+  ['off', 'control', 'sink'], ['control', 'sink', 'off'], ['sink', 'off', 'control'],
+];
 
 /** One measurement: the client's step, and what the monitor did meanwhile. */
 interface Measured {
@@ -233,8 +243,8 @@ function render(o: Options, results: ModelResult[]): string {
   const lines = [
     `## bench:streaming — gateway throughput with prediction records streamed (on) vs not (off)`,
     '',
-    `${o.target}, single-row requests, closed loop at concurrency ${o.concurrency}; ${o.sets} sets of fresh off and sink gateways × ${o.rounds} rounds × (${o.warmupMs} ms warm-up + ${o.durationMs} ms measured) per side, ` +
-      `off and sink side by side in alternating order, the monitor side every other round; machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, shared by gateway, client and (monitor side) monitor`,
+    `${o.target}, single-row requests, closed loop at concurrency ${o.concurrency}; ${o.sets} sets of fresh off, sink and control gateways × ${o.rounds} rounds × (${o.warmupMs} ms warm-up + ${o.durationMs} ms measured) per side, ` +
+      `off, sink and control side by side in rotating order, the monitor side every other round; machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, shared by gateway, client and (monitor side) monitor`,
     '',
     '| model | records | rows/s | cost (middle half) | CPU cost (middle half) | p50 µs | p99 µs | gateway CPU µs/req (event loop) | rows/s per round | other procs, cores |',
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |',
@@ -243,6 +253,7 @@ function render(o: Options, results: ModelResult[]): string {
   for (const r of results) {
     for (const mode of MODES) {
       const s = r.sides[mode];
+      if (s.rounds.length === 0) continue; // the monitor side, with a single round per set
       const [cost, cpuCost] = mode === 'off' ? ['—', '—'] : [percent(s.cost), percent(s.cpuCost)];
       lines.push(`| ${r.model} | ${MODE_LABEL[mode]} | ${s.rowsPerSecond} | ${cost} | ${cpuCost} | ${s.latency.p50Us} | ${s.latency.p99Us} | ${s.gatewayCpuUsPerRequest} (${s.gatewayMainUsPerRequest}) | ${s.rounds.join(' / ')} | ${s.otherCores} |`);
     }
@@ -250,7 +261,8 @@ function render(o: Options, results: ModelResult[]): string {
   lines.push(
     '',
     'cost: median over the rounds of 1 − rows/s ÷ off rows/s of the same round, and in brackets the middle half of the rounds (quartiles). Target: ≤ 5 %. ' +
-      'CPU cost: the same for the gateway process\'s CPU per request (all threads). The ack-only sink runs in the benchmark process: its CPU is under other procs.',
+      'CPU cost: the same for the gateway process\'s CPU per request (all threads). The ack-only sink runs in the benchmark process: its CPU is under other procs. ' +
+      'The A/A control is a second off gateway read the same way: its cost is the method\'s own error on this machine, the scale on which the others are read.',
   );
   for (const r of results) {
     const rec = (m: 'sink' | 'monitor'): string => {
@@ -320,11 +332,11 @@ async function main(): Promise<void> {
   const parsed = parseOptions(process.argv.slice(2));
   if (parsed === 'help') return void process.stdout.write(HELP);
   const o = parsed;
-  // per set, a fresh off and sink with their warm-up (~6 s); per monitor-side measurement, its backlog and the monitor's leftover work (~4 s)
+  // per set, a fresh off, sink and control with their warm-up (~8 s); per monitor-side measurement, its backlog and the monitor's leftover work (~4 s)
   const rounds = o.sets * o.rounds;
   const monitorRounds = o.sets * Math.floor(o.rounds / 2);
   const measurementMs = o.warmupMs + o.durationMs + 500;
-  const planned = (o.models.length * (o.sets * 6_000 + rounds * 2 * measurementMs + monitorRounds * (measurementMs + 4_000) + 3_000)) / 1000 + 8;
+  const planned = (o.models.length * (o.sets * 8_000 + rounds * SET_MODES.length * measurementMs + monitorRounds * (measurementMs + 4_000) + 3_000)) / 1000 + 8;
   if (planned > o.timeLimitS) throw new Error(`planned run of ~${Math.round(planned)} s exceeds --time-limit-s ${o.timeLimitS}; fewer rounds or a shorter --duration-ms`);
   progress(`planned ~${Math.round(planned)} s (hard limit ${o.timeLimitS} s)`);
   const watchdog = setTimeout(() => {
@@ -345,7 +357,7 @@ async function main(): Promise<void> {
     const monitorPid = monitor.child.pid!;
     const monitorAddress = `127.0.0.1:${monitor.ready.grpc as number}`;
     const monitorMetrics = `http://127.0.0.1:${monitor.ready.http as number}/metrics`;
-    const target: Record<Mode, string[]> = { off: [], sink: ['--monitor', sink.address], monitor: ['--monitor', monitorAddress] };
+    const target: Record<Mode, string[]> = { off: [], sink: ['--monitor', sink.address], monitor: ['--monitor', monitorAddress], control: [] };
     const startGateway = async (mode: Mode): Promise<Gateway> => {
       const served = await startCli([...gatewayArgs(repository, {}), ...target[mode]], 'gateway');
       children.push(served.child);
@@ -391,7 +403,7 @@ async function main(): Promise<void> {
      */
     const drain = async (mode: Mode, gateway: Gateway): Promise<number> => {
       const started = Date.now();
-      if (mode === 'off') return 0;
+      if (!streams(mode)) return 0;
       const pending = async (): Promise<number> => {
         const text = await (await fetch(gateway.metrics)).text();
         return sumSeries(text, 'switchyard_requests_total', { status: 'OK' }) - sumSeries(text, 'switchyard_records_published_total', {}) - sumSeries(text, 'switchyard_records_dropped_total', {});
@@ -424,7 +436,7 @@ async function main(): Promise<void> {
         measurements.push({ model, ...measured });
         progress(
           `${model} round ${round + 1} ${mode.padEnd(7)}: ${Math.round(step.rowsPerSecond)} rows/s, ${cpuPerRequest(step).toFixed(1)} µs CPU/request, p50 ${step.latency.p50Us} µs, p99 ${step.latency.p99Us} µs, ` +
-            `monitor ${monitorCores.toFixed(2)} cores${mode === 'off' ? '' : `, backlog handed over in ${drainMs} ms`}, other procs ${Math.max(0, (step.backgroundCores ?? 0) - monitorCores).toFixed(2)} cores`,
+            `monitor ${monitorCores.toFixed(2)} cores${streams(mode) ? `, backlog handed over in ${drainMs} ms` : ''}, other procs ${Math.max(0, (step.backgroundCores ?? 0) - monitorCores).toFixed(2)} cores`,
         );
         return measured;
       };
@@ -434,20 +446,20 @@ async function main(): Promise<void> {
       let sinkRecords: Records = { served: 0, published: 0, dropped: 0, received: 0 };
       const measured: Measured[] = [];
       for (let set = 0; set < o.sets; set++) {
-        // off and sink afresh for each set (see the header)
-        const [offGateway, sinkGateway] = await Promise.all([startGateway('off'), startGateway('sink')]);
-        const pair: Record<'off' | 'sink', Gateway> = { off: offGateway, sink: sinkGateway };
-        await warm('off', pair.off);
-        await warm('sink', pair.sink);
+        // off, sink and control afresh for each set (see the header)
+        const started = await Promise.all(SET_MODES.map((mode) => startGateway(mode)));
+        const fresh = Object.fromEntries(SET_MODES.map((mode, i) => [mode, started[i]!])) as Record<(typeof SET_MODES)[number], Gateway>;
+        for (const mode of SET_MODES) await warm(mode, fresh[mode]);
         for (let r = 0; r < o.rounds; r++) {
           const round = set * o.rounds + r;
-          for (const mode of round % 2 === 0 ? (['off', 'sink'] as const) : (['sink', 'off'] as const)) measured.push(await measure(mode, pair[mode], round));
+          // each set starts at another order: the first measurement after the warm-ups, whose side idled longest, reads low
+          for (const mode of ORDERS[(set + r) % ORDERS.length]!) measured.push(await measure(mode, fresh[mode], round));
           if (r % 2 === 0) continue;
           // the monitor side last; its monitor's leftover work is waited out before the next measurement
           measured.push(await measure('monitor', monitorGateway, round));
         }
-        sinkRecords = add(sinkRecords, await counters(pair.sink, model, false));
-        await Promise.all([stopGateway(pair.off), stopGateway(pair.sink)]);
+        sinkRecords = add(sinkRecords, await counters(fresh.sink, model, false));
+        await Promise.all(started.map((gateway) => stopGateway(gateway)));
       }
       const of = (mode: Mode): Measured[] => measured.filter((m) => m.mode === mode);
       const monitorRecords = add(await counters(monitorGateway, model, true), monitorBefore, -1);
@@ -455,7 +467,7 @@ async function main(): Promise<void> {
       const handledSeconds = of('monitor').reduce((n, m) => n + m.handledSeconds, 0);
       results.push({
         model,
-        sides: { off: side(of('off'), of('off')), sink: side(of('sink'), of('off')), monitor: side(of('monitor'), of('off')) },
+        sides: { off: side(of('off'), of('off')), sink: side(of('sink'), of('off')), monitor: side(of('monitor'), of('off')), control: side(of('control'), of('off')) },
         monitor: { cores: round2(monitorSeconds / handledSeconds), usPerRecord: monitorRecords.received > 0 ? round1((monitorSeconds / monitorRecords.received) * 1e6) : 0 },
         records: { sink: sinkRecords, monitor: monitorRecords },
       });
