@@ -42,15 +42,15 @@ export interface PublisherOptions {
 
 /**
  * Each send has a fixed cost (a message on the gRPC stream or an XADD, and its
- * ack, on the sink's thread), so batches hold up to 256 KiB and partial ones
- * leave every 250 ms: ~4 sends a second at 20,000 requests/s (grouped records
- * take ~50 bytes each), still far fresher than any monitor window.
+ * ack, on the sink's thread), so batches hold up to 1 MiB and partial ones
+ * leave every second: about one send a second at 20,000 requests/s (grouped
+ * records take ~50 bytes each), still far fresher than any monitor window.
  */
 export const PUBLISHER_DEFAULTS: Readonly<PublisherOptions> = Object.freeze({
   maxBufferedRecords: 50_000,
   maxBatchRecords: 8192,
   maxBatchBytes: DEFAULT_MAX_BATCH_BYTES,
-  flushIntervalMs: 250,
+  flushIntervalMs: 1_000,
   minRetryMs: 100,
   maxRetryMs: 2_000,
 });
