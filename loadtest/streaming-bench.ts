@@ -32,6 +32,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { MLP_WIDTHS, TABULAR_FEATURES, writeExampleRepository } from '../models/examples.js';
+import { quantileSorted } from '../monitor/drift/bins.js';
 import { ClientProcess } from './client-process.js';
 import { gatewayArgs } from './gateway-process.js';
 import { decodeHistogram, mergeHistograms, summarize, type LatencySummary } from './hdr.js';
@@ -202,16 +203,9 @@ interface ModelResult {
 const round1 = (x: number): number => Math.round(x * 10) / 10;
 const round2 = (x: number): number => Math.round(x * 100) / 100;
 
-/** Linear interpolation between order statistics (as numpy's default). */
-function quantile(values: number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (sorted.length - 1) * q;
-  const low = Math.floor(at);
-  return sorted[low]! + (sorted[Math.min(low + 1, sorted.length - 1)]! - sorted[low]!) * (at - low);
-}
-
 function spread(percents: number[]): Spread {
-  return { median: round1(quantile(percents, 0.5)), q1: round1(quantile(percents, 0.25)), q3: round1(quantile(percents, 0.75)) };
+  const sorted = [...percents].sort((a, b) => a - b);
+  return { median: round1(quantileSorted(sorted, 0.5)), q1: round1(quantileSorted(sorted, 0.25)), q3: round1(quantileSorted(sorted, 0.75)) };
 }
 
 /** Gateway CPU per successful request in one measurement, all threads, µs. */

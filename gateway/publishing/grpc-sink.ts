@@ -1,10 +1,10 @@
 /**
  * Batches to the monitor over RecordIngest/PublishStream: one long-lived stream,
  * each batch confirmed by its own PublishAck, in order — a new call per batch
- * would cost about a millisecond each time (on the sink's thread, see sink-thread). A batch whose ack
- * does not come (the stream broke, the monitor went away, SEND_TIMEOUT_MS
- * passed) is reported failed, so the publisher keeps and resends it; the next
- * send opens a new stream. Batches arrive encoded (record-encoder), so the
+ * would cost about a millisecond each time (on the sink's thread, see
+ * sink-thread). A batch whose ack does not come (the stream broke, the monitor
+ * went away, SEND_TIMEOUT_MS passed) is reported failed, so the publisher keeps
+ * and resends it; the next send opens a new stream. Batches arrive encoded (record-encoder), so the
  * stream writes their bytes as they are.
  */
 import { Client, credentials, Metadata, type ClientDuplexStream, type ServiceDefinition } from '@grpc/grpc-js';
