@@ -331,11 +331,11 @@ async function main(): Promise<void> {
   const parsed = parseOptions(process.argv.slice(2));
   if (parsed === 'help') return void process.stdout.write(HELP);
   const o = parsed;
-  // per set, a fresh off, sink and control with their warm-up (~8 s); per monitor-side measurement, its backlog and the monitor's leftover work (~4 s)
+  // per set, a fresh off, sink and control with their warm-ups (~20 s); per monitor-side measurement, its backlog and the monitor's leftover work (~4 s)
   const rounds = o.sets * o.rounds;
   const monitorRounds = o.sets * Math.floor(o.rounds / 2);
   const measurementMs = o.warmupMs + o.durationMs + 500;
-  const planned = (o.models.length * (o.sets * 8_000 + rounds * SET_MODES.length * measurementMs + monitorRounds * (measurementMs + 4_000) + 3_000)) / 1000 + 8;
+  const planned = (o.models.length * (o.sets * 20_000 + rounds * SET_MODES.length * measurementMs + monitorRounds * (measurementMs + 4_000) + 3_000)) / 1000 + 8;
   if (planned > o.timeLimitS) throw new Error(`planned run of ~${Math.round(planned)} s exceeds --time-limit-s ${o.timeLimitS}; fewer rounds or a shorter --duration-ms`);
   progress(`planned ~${Math.round(planned)} s (hard limit ${o.timeLimitS} s)`);
   const watchdog = setTimeout(() => {
@@ -415,9 +415,14 @@ async function main(): Promise<void> {
     const measurements: Array<Measured & { model: string }> = [];
     for (const model of o.models) {
       const payload = PAYLOADS[model]!;
-      /** Steady state first (a new process's JIT takes a second or two, heaps, ORT session warm), not measured. */
+      /**
+       * Steady state first, not measured: a new process's JIT, heaps, ORT session. The record
+       * encoder takes longest: timed inside a loaded gateway (tabular), it cost 3.4, 2.1 and then
+       * 1.4 µs per request over its first 4-second windows (V8 deoptimizes it twice before it
+       * settles) and ~0.5 µs once warm, which is what a serving gateway pays.
+       */
       const warm = async (mode: Mode, gateway: Gateway): Promise<void> => {
-        await client!.run({ target: o.target, endpoints: endpoints(gateway), payload, concurrency: o.concurrency, warmupMs: 2_000, durationMs: 100 });
+        await client!.run({ target: o.target, endpoints: endpoints(gateway), payload, concurrency: o.concurrency, warmupMs: 6_000, durationMs: 100 });
         await drain(mode, gateway);
       };
       const measure = async (mode: Mode, gateway: Gateway, round: number): Promise<Measured> => {
