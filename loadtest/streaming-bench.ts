@@ -35,6 +35,7 @@ import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { GRPC_PREFIX_BYTES, GrpcMessageCounter } from '../runtime/grpc-message-counter.js';
 import { MLP_WIDTHS, TABULAR_FEATURES, writeExampleRepository } from '../models/examples.js';
 import { quantileSorted } from '../monitor/drift/bins.js';
 import { ClientProcess } from './client-process.js';
@@ -287,27 +288,10 @@ async function startAckSink(): Promise<{ address: string; close(): void }> {
   server.on('stream', (stream) => {
     stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
     stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
-    // gRPC messages: 1 flag byte, a 4-byte big-endian length, the message; each one is acked once whole
-    let header = Buffer.alloc(0);
-    let remaining = 0;
+    // each message acked once whole
+    const messages = new GrpcMessageCounter();
     stream.on('data', (chunk: Buffer) => {
-      let at = 0;
-      while (at < chunk.length) {
-        if (remaining > 0) {
-          const take = Math.min(remaining, chunk.length - at);
-          at += take;
-          remaining -= take;
-          if (remaining === 0) stream.write(EMPTY_GRPC_MESSAGE);
-          continue;
-        }
-        const part = chunk.subarray(at, at + 5 - header.length);
-        header = Buffer.concat([header, part]);
-        at += part.length;
-        if (header.length < 5) break;
-        remaining = header.readUInt32BE(1);
-        header = Buffer.alloc(0);
-        if (remaining === 0) stream.write(EMPTY_GRPC_MESSAGE);
-      }
+      for (let n = messages.add(chunk); n > 0; n--) stream.write(EMPTY_GRPC_MESSAGE);
     });
     stream.on('end', () => stream.end());
   });
@@ -316,7 +300,7 @@ async function startAckSink(): Promise<{ address: string; close(): void }> {
 }
 
 /** A gRPC length-prefixed message of zero bytes: uncompressed flag, length 0 (an empty PublishAck). */
-const EMPTY_GRPC_MESSAGE = Buffer.alloc(5);
+const EMPTY_GRPC_MESSAGE = Buffer.alloc(GRPC_PREFIX_BYTES);
 
 /** A started gateway: its process and where it answers. */
 interface Gateway {

@@ -13,14 +13,13 @@
  * buffer; for 1 MiB batches that copy was ~3/4 of a send's CPU (3.7 against
  * 1.0 ms per batch, measured on this thread's own loop).
  */
-import { connect, constants, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders } from 'node:http2';
+import { connect, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders } from 'node:http2';
+import { GRPC_PREFIX_BYTES, GrpcMessageCounter } from '../../runtime/grpc-message-counter.js';
 import { RECORD_INGEST_SERVICE } from '../../runtime/records.js';
 import type { RecordSink } from './record-publisher.js';
 
 const SEND_TIMEOUT_MS = 5_000;
 const PATH = `/${RECORD_INGEST_SERVICE}/PublishStream`;
-/** gRPC's length prefix: a compressed flag (0) and the message's length, big-endian. */
-const PREFIX_BYTES = 5;
 
 interface Waiting {
   resolve(): void;
@@ -49,7 +48,7 @@ export class GrpcRecordSink implements RecordSink {
       // no ack in time: the stream is given up, and with it every send still waiting
       const timer = setTimeout(() => this.broken(stream, new Error(`no ack from the monitor within ${SEND_TIMEOUT_MS} ms`)), SEND_TIMEOUT_MS);
       this.waiting.push({ resolve, reject, timer });
-      const prefix = Buffer.alloc(PREFIX_BYTES);
+      const prefix = Buffer.alloc(GRPC_PREFIX_BYTES);
       prefix.writeUInt32BE(batch.byteLength, 1);
       stream.write(prefix);
       stream.write(batch);
@@ -64,7 +63,7 @@ export class GrpcRecordSink implements RecordSink {
   private open(): ClientHttp2Stream {
     if (!this.session || this.session.closed || this.session.destroyed) this.session = this.connect();
     const stream = this.session.request({ ':method': 'POST', ':path': PATH, 'content-type': 'application/grpc', te: 'trailers' });
-    const acks = new MessageCounter();
+    const acks = new GrpcMessageCounter();
     stream.on('response', (headers) => {
       // a trailers-only answer (the call failed at once) carries its status here
       const failure = headers[':status'] !== 200 ? `HTTP status ${headers[':status']}` : grpcFailure(headers);
@@ -99,44 +98,13 @@ export class GrpcRecordSink implements RecordSink {
   private broken(stream: ClientHttp2Stream, err: Error): void {
     if (this.stream !== stream) return;
     this.stream = undefined;
-    stream.close(constants.NGHTTP2_CANCEL);
+    // the stream goes with its connection
     this.session?.destroy();
     this.session = undefined;
     for (const sent of this.waiting.splice(0)) {
       clearTimeout(sent.timer);
       sent.reject(err);
     }
-  }
-}
-
-/** Counts whole gRPC messages in a byte stream that may split or join them anywhere. */
-class MessageCounter {
-  private readonly prefix = Buffer.alloc(PREFIX_BYTES);
-  private prefixHave = 0;
-  /** Body bytes of the current message still to come. */
-  private bodyLeft = 0;
-
-  /** How many messages `chunk` completed. */
-  add(chunk: Buffer): number {
-    let done = 0;
-    for (let at = 0; at < chunk.length; ) {
-      if (this.bodyLeft > 0) {
-        const take = Math.min(this.bodyLeft, chunk.length - at);
-        at += take;
-        this.bodyLeft -= take;
-        if (this.bodyLeft === 0) done++;
-        continue;
-      }
-      const take = Math.min(PREFIX_BYTES - this.prefixHave, chunk.length - at);
-      chunk.copy(this.prefix, this.prefixHave, at, at + take);
-      at += take;
-      this.prefixHave += take;
-      if (this.prefixHave < PREFIX_BYTES) break;
-      this.prefixHave = 0;
-      this.bodyLeft = this.prefix.readUInt32BE(1);
-      if (this.bodyLeft === 0) done++;
-    }
-    return done;
   }
 }
 
