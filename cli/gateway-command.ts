@@ -15,11 +15,13 @@ export const GATEWAY_OPTIONS = {
   'record-inputs': { type: 'string' },
   'record-inputs-per-second': { type: 'string' },
   host: { type: 'string', default: GATEWAY_DEFAULTS.host },
+  shards: { type: 'string' },
   'http-port': { type: 'string', default: String(GATEWAY_DEFAULTS.httpPort) },
   'grpc-port': { type: 'string', default: String(GATEWAY_DEFAULTS.grpcPort) },
   'metrics-port': { type: 'string', default: String(GATEWAY_DEFAULTS.metricsPort) },
   'max-body-bytes': { type: 'string', default: String(GATEWAY_DEFAULTS.maxBodyBytes) },
   'pipeline-depth': { type: 'string', default: String(GATEWAY_DEFAULTS.pipelineDepth) },
+  'execution-mode': { type: 'string' },
   instances: { type: 'string' },
   'intra-op-threads': { type: 'string' },
   'max-batch-size': { type: 'string' },
@@ -42,13 +44,16 @@ export const GATEWAY_HELP = `options:
                              at most N requests/s keep their inputs; beyond, outputs only
                              (default 1000; 'inf': no limit)
   --host ADDR                bind address (default 127.0.0.1)
+  --shards N                 shard threads serving the REST port, each with its own loop, model
+                             sessions and batchers (default: the CPUs available to the process)
   --http-port N              REST port (default 8000)
   --grpc-port N              gRPC port (default 8001)
   --metrics-port N           Prometheus /metrics port (default 8002)
   --max-body-bytes N         largest request body / gRPC message (default 64 MiB)
-  --pipeline-depth N         batches queued per worker behind the running one (default 2)
+  --pipeline-depth N         batches a shard queues per pool worker behind the running one (default 2)
   overrides of every model's manifest:
-  --instances N              worker threads (sessions) per model version
+  --execution-mode MODE      auto, inline (on each shard's loop) or pool (shared session workers)
+  --instances N              session worker threads of a pool-mode version
   --intra-op-threads N       ONNX Runtime threads per session
   --max-batch-size N         rows per ONNX run (0 = no batching)
   --max-queue-delay-us N     how long a partial batch may wait for more requests
@@ -67,7 +72,9 @@ function int(values: Values, key: keyof typeof GATEWAY_OPTIONS): number | undefi
 }
 
 export function gatewayConfigFromArgs(values: Values, repository: string | undefined): Partial<GatewayConfig> {
+  const mode = values['execution-mode'];
   const overrides: ModelOverrides = {
+    executionMode: typeof mode === 'string' ? (mode as ModelOverrides['executionMode']) : undefined,
     instances: int(values, 'instances'),
     intraOpThreads: int(values, 'intra-op-threads'),
     maxBatchSize: int(values, 'max-batch-size'),
@@ -85,6 +92,7 @@ export function gatewayConfigFromArgs(values: Values, repository: string | undef
     recordInputsRate: values['record-inputs'] === undefined ? undefined : Number(values['record-inputs']),
     recordInputsPerSecond: values['record-inputs-per-second'] === undefined ? undefined : values['record-inputs-per-second'] === 'inf' ? Infinity : Number(values['record-inputs-per-second']),
     host: values.host as string,
+    shards: int(values, 'shards'),
     httpPort: int(values, 'http-port'),
     grpcPort: int(values, 'grpc-port'),
     metricsPort: int(values, 'metrics-port'),

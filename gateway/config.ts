@@ -3,9 +3,11 @@
  * settings come from each manifest; the overrides here apply to every model
  * (e.g. `--instances 2` on a bigger machine).
  */
-import type { ModelManifest } from '../models/manifest.js';
+import { availableParallelism } from 'node:os';
+import { EXECUTION_MODES, type ModelManifest, type RequestedMode } from '../models/manifest.js';
 
 export interface ModelOverrides {
+  executionMode?: RequestedMode;
   instances?: number;
   intraOpThreads?: number;
   maxBatchSize?: number;
@@ -34,11 +36,13 @@ export interface GatewayConfig {
   /** Cap of the Redis record stream (XADD MAXLEN ~). */
   recordStreamMaxLength: number;
   host: string;
+  /** Shard threads, each serving the REST port with its own catalog replica and sessions. */
+  shards: number;
   httpPort: number;
   grpcPort: number;
   metricsPort: number;
   maxBodyBytes: number;
-  /** Batches queued per worker beyond the running one, so a busy worker never sleeps between batches. */
+  /** Batches a shard keeps queued per pool worker beyond the running one, so a busy worker never sleeps between batches. */
   pipelineDepth: number;
   /** Mirrored requests in flight at most; beyond it shadow work is shed. */
   shadowMaxInflight: number;
@@ -60,7 +64,8 @@ export const GATEWAY_DEFAULTS = {
 
 export function gatewayConfig(input: Partial<GatewayConfig>): Readonly<GatewayConfig> {
   const given = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
-  const config: GatewayConfig = { ...GATEWAY_DEFAULTS, overrides: {}, ...given };
+  const config: GatewayConfig = { ...GATEWAY_DEFAULTS, shards: availableParallelism(), overrides: {}, ...given };
+  if (!Number.isInteger(config.shards) || config.shards < 1) throw new Error(`shards must be an integer >= 1, got ${config.shards}`);
   if (!config.repository === !config.registryUrl) throw new Error('serve either a model repository directory or a registry (--repository DIR or --registry URL), exactly one');
   if (config.redisUrl && !config.registryUrl) throw new Error('--redis carries registry changes: it needs --registry URL');
   for (const key of ['httpPort', 'grpcPort', 'metricsPort'] as const) {
@@ -73,8 +78,10 @@ export function gatewayConfig(input: Partial<GatewayConfig>): Readonly<GatewayCo
   if (!(config.recordInputsPerSecond >= 1)) throw new Error(`recordInputsPerSecond must be at least 1 (or Infinity), got ${config.recordInputsPerSecond}`);
   if (!Number.isInteger(config.shadowMaxInflight) || config.shadowMaxInflight < 0) throw new Error(`shadowMaxInflight must be an integer >= 0, got ${config.shadowMaxInflight}`);
   if (!Number.isInteger(config.pipelineDepth) || config.pipelineDepth < 1) throw new Error(`pipelineDepth must be an integer >= 1, got ${config.pipelineDepth}`);
+  const mode = config.overrides.executionMode;
+  if (mode !== undefined && !EXECUTION_MODES.includes(mode)) throw new Error(`executionMode must be one of ${EXECUTION_MODES.join(', ')}, got ${mode}`);
   for (const [key, value] of Object.entries(config.overrides)) {
-    if (key === 'providers') continue;
+    if (key === 'providers' || key === 'executionMode') continue;
     const min = key === 'maxBatchSize' || key === 'maxQueueDelayUs' ? 0 : 1;
     if (value !== undefined && (!Number.isInteger(value) || (value as number) < min)) throw new Error(`${key} must be an integer >= ${min}, got ${value}`);
   }
@@ -94,6 +101,7 @@ export function applyOverrides(manifest: ModelManifest, o: ModelOverrides): Mode
       max_queue_size: o.maxQueueSize ?? manifest.batching.max_queue_size,
     },
     execution: {
+      mode: o.executionMode ?? manifest.execution.mode,
       instances,
       intra_op_threads: o.intraOpThreads ?? manifest.execution.intra_op_threads,
       providers: o.providers ?? manifest.execution.providers,

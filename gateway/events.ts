@@ -18,10 +18,4 @@ export interface GatewayEvents {
   queueDepthChanged(model: string, version: string, depth: number): void;
   /** Batches handed to workers and not yet returned. */
   inflightChanged(model: string, version: string, batches: number): void;
-  /** A session came up on this provider (after any fallback). */
-  sessionLoaded(model: string, version: string, provider: string, instances: number): void;
-  /** A session loaded with `sessionLoaded` was released. */
-  sessionUnloaded(model: string, version: string, provider: string, instances: number): void;
-  /** A worker thread died and its batch failed. */
-  workerCrashed(model: string, version: string): void;
 }

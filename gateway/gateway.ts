@@ -1,32 +1,31 @@
 /**
- * The gateway process as a list of components: the model catalog fed by a
- * repository directory or the registry (plus Redis fan-out), the inference
- * service, HTTP and gRPC transports, /metrics. `start` brings them up in that
- * order; `close` drains them in reverse.
+ * The gateway process. Its main thread is the control plane: it follows the
+ * model source (a repository directory, or the registry plus its Redis
+ * fan-out), loads each change once and applies it to every shard
+ * (control/sharded-catalog), owns the session pools and the record sink's
+ * thread, serves /metrics for all shards, replaces a shard that dies and
+ * drains them all on close. Requests never touch it: each shard serves the
+ * REST port itself (and the first one gRPC). `start` brings the parts up in
+ * that order; `close` drains them in reverse.
  */
+import { createServer, type AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
-import { collectProcessMetrics } from '../runtime/process-metrics.js';
 import type { ModelView } from '../models/registry/views.js';
 import { ChangeSubscriber } from '../runtime/change-channel.js';
-import { createLogger, type Logger } from '../runtime/log.js';
+import { createLogger, logLevel, type Logger } from '../runtime/log.js';
 import { MetricsServer } from '../runtime/metrics-server.js';
-import { SERVER_VERSION } from '../runtime/version.js';
-import { applyOverrides, gatewayConfig, type GatewayConfig } from './config.js';
-import { GrpcTransport } from './grpc/server.js';
-import { HttpTransport } from './http/server.js';
-import { ModelCatalog } from './inference/model-catalog.js';
-import { ModelVersion } from './inference/model-version.js';
-import { GatewayService } from './inference/service.js';
-import { GatewayMetrics } from './metrics.js';
+import { collectProcessMetrics } from '../runtime/process-metrics.js';
+import { gatewayConfig, type GatewayConfig } from './config.js';
+import { ControlMetrics } from './control/control-metrics.js';
+import { GatewayMetricsPage } from './control/metrics-page.js';
+import { ShardedCatalog } from './control/sharded-catalog.js';
 import { readRepository, type LoadedVersion } from './model-repository.js';
+import { SinkThread, type SinkSpec } from './publishing/sink-thread.js';
 import { directoryPlan } from './routing/model-plan.js';
-import { ShadowMirror } from './routing/shadow-mirror.js';
+import { ShardSet } from './shards/shard-set.js';
+import type { ShardThread } from './shards/shard-thread.js';
 import { RegistryClient } from './sources/registry-client.js';
 import { RegistryFollower } from './sources/registry-follower.js';
-import { InputBudget } from './publishing/input-budget.js';
-import { PredictionRecorder } from './publishing/prediction-recorder.js';
-import { PUBLISHER_DEFAULTS, RecordPublisher } from './publishing/record-publisher.js';
-import { SinkThread } from './publishing/sink-thread.js';
 
 export interface GatewayPorts {
   http: number;
@@ -34,7 +33,7 @@ export interface GatewayPorts {
   metrics: number;
 }
 
-/** Where models come from and where records go: started before the transports, closed after them. */
+/** Where models come from: started before the shards listen, closed before they drain. */
 interface ModelSource {
   close(): Promise<void>;
 }
@@ -45,11 +44,10 @@ export class Gateway {
   private constructor(
     readonly config: Readonly<GatewayConfig>,
     readonly ports: GatewayPorts,
-    readonly catalog: ModelCatalog,
-    readonly registry: Registry,
-    private readonly service: GatewayService,
-    private readonly http: HttpTransport,
-    private readonly grpc: GrpcTransport,
+    readonly catalog: ShardedCatalog,
+    readonly shards: ShardSet,
+    private readonly page: GatewayMetricsPage,
+    private readonly sink: SinkThread | undefined,
     private readonly metricsServer: MetricsServer,
     private readonly sources: ModelSource[],
     private readonly log: Logger,
@@ -57,31 +55,51 @@ export class Gateway {
 
   static async start(input: Partial<GatewayConfig>, log: Logger = createLogger({ component: 'gateway' })): Promise<Gateway> {
     const config = gatewayConfig(input);
+    const httpPort = await freePort(config.host, config.httpPort, 'HTTP');
     const registry = new Registry();
     collectProcessMetrics(registry);
-    const events = new GatewayMetrics(registry);
-    const publisher = recordPublisher(config, events, log);
-    const recorder = publisher && new PredictionRecorder(publisher, config.recordInputsRate, new InputBudget(config.recordInputsPerSecond), (n) => events.recordInputsOverBudget(n));
-    const createVersion = ({ manifest, model }: LoadedVersion, lowPriority: boolean): ModelVersion =>
-      new ModelVersion({ manifest: applyOverrides(manifest, config.overrides), model, pipelineDepth: config.pipelineDepth, lowPriority, events, recorder, log });
-    const catalog = new ModelCatalog(createVersion, events, log);
-    const sources = config.registryUrl ? await followRegistry(config, catalog, log) : await serveDirectory(config.repository!, catalog, log);
-    if (publisher) sources.push(publisher);
-    const service = new GatewayService(catalog, new ShadowMirror(config.shadowMaxInflight, events), events, SERVER_VERSION, recorder);
-    const http = new HttpTransport({ service, maxBodyBytes: config.maxBodyBytes });
-    const grpc = new GrpcTransport({ service, maxMessageBytes: config.maxBodyBytes });
-    const metricsServer = new MetricsServer(registry);
-    const ports = {
-      http: await http.listen(config.host, config.httpPort),
-      grpc: await grpc.listen(config.host, config.grpcPort),
-      metrics: await metricsServer.listen(config.host, config.metricsPort),
+    const metrics = new ControlMetrics(registry, config.shards);
+    const catalog = new ShardedCatalog(config.overrides, metrics, log);
+    const spec = sinkSpec(config);
+    const sink = spec && new SinkThread(spec, log, () => void Promise.all(shards.all().map((shard) => connectSink(shard, sink!).catch(() => undefined))));
+    const prepare = async (shard: ShardThread, join: () => void): Promise<void> => {
+      if (sink) await connectSink(shard, sink);
+      await catalog.bootstrap(shard, join);
     };
-    service.open();
-    log.info('gateway ready', { host: config.host, ...ports, source: config.registryUrl ?? config.repository, models: catalog.entries() });
-    return new Gateway(config, ports, catalog, registry, service, http, grpc, metricsServer, sources, log);
+    const shards = new ShardSet(
+      config.shards,
+      {
+        host: config.host,
+        maxBodyBytes: config.maxBodyBytes,
+        pipelineDepth: config.pipelineDepth,
+        shadowMaxInflight: config.shadowMaxInflight,
+        recordInputsRate: config.recordInputsRate,
+        recordInputsPerSecond: config.recordInputsPerSecond,
+        sink: spec?.kind,
+        logLevel: logLevel(),
+      },
+      prepare,
+      metrics,
+      log,
+    );
+    catalog.attach(shards);
+    await shards.start();
+    const sources = config.registryUrl ? await followRegistry(config, catalog, log) : await serveDirectory(config.repository!, catalog, log);
+    await catalog.idle();
+    const page = new GatewayMetricsPage(registry, shards);
+    const metricsServer = new MetricsServer(page);
+    const listening = await shards.listen(httpPort, config.grpcPort);
+    const ports = { http: listening.http, grpc: listening.grpc!, metrics: await metricsServer.listen(config.host, config.metricsPort) };
+    log.info('gateway ready', { host: config.host, ...ports, shards: config.shards, source: config.registryUrl ?? config.repository, models: catalog.entries() });
+    return new Gateway(config, ports, catalog, shards, page, sink, metricsServer, sources, log);
   }
 
-  /** Graceful: readiness off, refuse new requests, answer every accepted one, then close everything. */
+  /** Every series of the gateway (the main thread's and the shards' summed), as /metrics shows them. */
+  metricsRegistry(): Promise<Registry> {
+    return this.page.registry();
+  }
+
+  /** Graceful: stop following changes; every shard refuses new requests, answers every accepted one and flushes its records; then the rest closes. */
   close(): Promise<void> {
     this.closing ??= this.drain();
     return this.closing;
@@ -89,27 +107,47 @@ export class Gateway {
 
   private async drain(): Promise<void> {
     this.log.info('gateway draining');
-    this.service.beginShutdown();
-    await this.catalog.close();
-    await Promise.all([this.http.close(), this.grpc.close()]);
-    // After the last answer, so its record is still published.
     await Promise.all(this.sources.map((s) => s.close()));
+    await this.catalog.close();
+    await this.shards.drain();
+    await this.catalog.release();
+    await this.sink?.close();
     await this.metricsServer.close();
     this.log.info('gateway stopped');
   }
 }
 
-function recordPublisher(config: Readonly<GatewayConfig>, events: GatewayMetrics, log: Logger): RecordPublisher | undefined {
-  const sink = config.monitorAddress
-    ? new SinkThread({ kind: 'grpc', address: config.monitorAddress })
-    : config.recordsRedisUrl
-      ? new SinkThread({ kind: 'redis', url: config.recordsRedisUrl, maxLength: config.recordStreamMaxLength })
-      : undefined;
-  return sink && new RecordPublisher(sink, PUBLISHER_DEFAULTS, events, log);
+function sinkSpec(config: Readonly<GatewayConfig>): SinkSpec | undefined {
+  if (config.monitorAddress) return { kind: 'grpc', address: config.monitorAddress };
+  if (config.recordsRedisUrl) return { kind: 'redis', url: config.recordsRedisUrl, maxLength: config.recordStreamMaxLength };
+  return undefined;
+}
+
+async function connectSink(shard: ShardThread, sink: SinkThread): Promise<void> {
+  const port = sink.connect();
+  await shard.request({ kind: 'sink-port', port }, [port]);
+}
+
+/**
+ * The REST port the shards will share, checked free. uWS listens with
+ * SO_REUSEPORT, so that every shard can bind it — and so could a second
+ * gateway started on the same port, silently taking half the connections: a
+ * plain bind first fails if anything holds the port. uWS sets SO_REUSEPORT
+ * only for a given port, so port 0 is turned into a free port here.
+ */
+function freePort(host: string, port: number, what: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (err: NodeJS.ErrnoException) => reject(new Error(`${what}: cannot listen on ${host}:${port}: ${err.code === 'EADDRINUSE' ? 'the port is in use' : err.message}`)));
+    probe.listen({ host, port, exclusive: true }, () => {
+      const bound = (probe.address() as AddressInfo).port;
+      probe.close(() => resolve(bound));
+    });
+  });
 }
 
 /** A plain directory: every version found is served, the newest takes the traffic. */
-async function serveDirectory(dir: string, catalog: ModelCatalog, log: Logger): Promise<ModelSource[]> {
+async function serveDirectory(dir: string, catalog: ShardedCatalog, log: Logger): Promise<ModelSource[]> {
   const { loaded, refused } = await readRepository(dir);
   for (const r of refused) {
     log.error('model version refused', { model: r.name, version: r.version, reason: r.reason });
@@ -122,7 +160,7 @@ async function serveDirectory(dir: string, catalog: ModelCatalog, log: Logger): 
 }
 
 /** The registry's watch stream, and with Redis its pub/sub fan-out too; both feed the same idempotent apply. */
-async function followRegistry(config: Readonly<GatewayConfig>, catalog: ModelCatalog, log: Logger): Promise<ModelSource[]> {
+async function followRegistry(config: Readonly<GatewayConfig>, catalog: ShardedCatalog, log: Logger): Promise<ModelSource[]> {
   const follower = new RegistryFollower(new RegistryClient(config.registryUrl!, config.registryToken), catalog, log);
   const sources: ModelSource[] = [{ close: async () => follower.close() }];
   if (config.redisUrl) {

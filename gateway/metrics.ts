@@ -1,20 +1,19 @@
 /**
- * Turns the gateway's events into Prometheus series on a registry it is given.
+ * Turns a shard's events into Prometheus series on a registry it is given
+ * (the main thread adds its own, control-metrics, and sums the shards').
  * Units are in the names; latency series are histograms so p50/p99 can be
- * aggregated across replicas.
+ * aggregated across shards and replicas.
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { GatewayEvents, Outcome } from './events.js';
-import type { PolicyObserver } from './inference/model-catalog.js';
 import type { Protocol, Role } from './inference/types.js';
 import type { ShadowObserver, ShadowOutcome } from './routing/shadow-mirror.js';
-import type { ResolvedPolicy } from './routing/traffic-router.js';
 import type { PublisherObserver } from './publishing/record-publisher.js';
 
 const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512];
 
-export class GatewayMetrics implements GatewayEvents, PolicyObserver, ShadowObserver, PublisherObserver {
+export class GatewayMetrics implements GatewayEvents, ShadowObserver, PublisherObserver {
   private readonly requests: Counter<'model' | 'version' | 'role' | 'protocol' | 'status'>;
   private readonly requestDuration: Histogram<'model' | 'version' | 'role' | 'protocol'>;
   private readonly queueDuration: Histogram<'model' | 'version'>;
@@ -24,16 +23,11 @@ export class GatewayMetrics implements GatewayEvents, PolicyObserver, ShadowObse
   private readonly busySeconds: Counter<'model' | 'version'>;
   private readonly queueDepth: Gauge<'model' | 'version'>;
   private readonly inflight: Gauge<'model' | 'version'>;
-  private readonly instances: Gauge<'model' | 'version' | 'provider'>;
-  private readonly crashes: Counter<'model' | 'version'>;
-  private readonly weights: Gauge<'model' | 'version' | 'role'>;
   private readonly shadowRequests: Counter<'model' | 'primary_version' | 'version' | 'outcome'>;
-  private readonly policyRevision: Gauge<'model'>;
   private readonly recordsPublishedTotal: Counter<'sink'>;
   private readonly recordsDroppedTotal: Counter<'sink'>;
   private readonly recordInputsOverBudgetTotal: Counter;
   private readonly recordBuffer: Gauge<'sink'>;
-  private readonly weightSeries = new Map<string, Array<Record<'model' | 'version' | 'role', string>>>();
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -46,32 +40,16 @@ export class GatewayMetrics implements GatewayEvents, PolicyObserver, ShadowObse
     this.busySeconds = new Counter({ name: 'switchyard_worker_busy_seconds_total', help: 'Seconds workers spent in ONNX runs; divide its rate by switchyard_model_instances for utilisation.', labelNames: ['model', 'version'], registers });
     this.queueDepth = new Gauge({ name: 'switchyard_queue_depth_requests', help: 'Requests waiting in the batcher queue.', labelNames: ['model', 'version'], registers });
     this.inflight = new Gauge({ name: 'switchyard_inflight_batches', help: 'Batches handed to workers and not yet returned.', labelNames: ['model', 'version'], registers });
-    this.instances = new Gauge({ name: 'switchyard_model_instances', help: 'Worker threads holding a session of the version, by the execution provider actually in use.', labelNames: ['model', 'version', 'provider'], registers });
-    this.weights = new Gauge({ name: 'switchyard_traffic_weight_percent', help: "Share of the model's live traffic each version takes under the applied policy (shadows: mirror percentage, role=shadow).", labelNames: ['model', 'version', 'role'], registers });
     this.shadowRequests = new Counter({ name: 'switchyard_shadow_requests_total', help: 'Mirrored requests by outcome: agree/disagree with the primary answer, failed, or shed under load.', labelNames: ['model', 'primary_version', 'version', 'outcome'], registers });
-    this.policyRevision = new Gauge({ name: 'switchyard_traffic_policy_revision', help: "Revision of the model's traffic policy this gateway applies.", labelNames: ['model'], registers });
     this.recordsPublishedTotal = new Counter({ name: 'switchyard_records_published_total', help: 'Prediction and feedback records the monitor sink confirmed.', labelNames: ['sink'], registers });
     this.recordInputsOverBudgetTotal = new Counter({ name: 'switchyard_record_inputs_over_budget_total', help: 'Predictions recorded without their inputs because more requests per second were sampled than --record-inputs-per-second allows.', registers });
     this.recordsDroppedTotal = new Counter({ name: 'switchyard_records_dropped_total', help: 'Records dropped because the publisher buffer was full (monitor away or slow) or at shutdown.', labelNames: ['sink'], registers });
     this.recordBuffer = new Gauge({ name: 'switchyard_record_buffer_records', help: 'Records waiting in the publisher buffer.', labelNames: ['sink'], registers });
-    this.crashes = new Counter({ name: 'switchyard_worker_crashes_total', help: 'Worker threads that died mid-batch (their batch failed with 503 / UNAVAILABLE).', labelNames: ['model', 'version'], registers });
   }
 
   requestFinished(protocol: Protocol, model: string, version: string, role: Role | '', outcome: Outcome, seconds: number): void {
     this.requests.inc({ model, version, role, protocol, status: outcome });
     if (outcome === 'OK') this.requestDuration.observe({ model, version, role, protocol }, seconds);
-  }
-
-  policyApplied(model: string, policy: ResolvedPolicy | undefined): void {
-    for (const series of this.weightSeries.get(model) ?? []) this.weights.remove(series);
-    const series = [
-      ...(policy?.variants ?? []).map((v) => ({ labels: { model, version: v.version, role: v.role }, value: v.weight })),
-      ...(policy?.shadows ?? []).map((s) => ({ labels: { model, version: s.version, role: 'shadow' }, value: s.percent })),
-    ];
-    for (const { labels, value } of series) this.weights.inc(labels, value);
-    this.weightSeries.set(model, series.map((s) => s.labels));
-    if (policy) this.policyRevision.set({ model }, policy.revision);
-    else this.policyRevision.remove({ model });
   }
 
   shadowFinished(model: string, primaryVersion: string, shadowVersion: string, outcome: ShadowOutcome): void {
@@ -95,14 +73,7 @@ export class GatewayMetrics implements GatewayEvents, PolicyObserver, ShadowObse
     this.inflight.set({ model, version }, batches);
   }
 
-  sessionLoaded(model: string, version: string, provider: string, instances: number): void {
-    this.instances.inc({ model, version, provider }, instances);
-  }
 
-  /** Decrements rather than removes: during a swap two loads of one version can overlap. */
-  sessionUnloaded(model: string, version: string, provider: string, instances: number): void {
-    this.instances.dec({ model, version, provider }, instances);
-  }
 
   recordsPublished(sink: string, records: number): void {
     this.recordsPublishedTotal.inc({ sink }, records);
@@ -120,7 +91,4 @@ export class GatewayMetrics implements GatewayEvents, PolicyObserver, ShadowObse
     this.recordBuffer.set({ sink }, records);
   }
 
-  workerCrashed(model: string, version: string): void {
-    this.crashes.inc({ model, version });
-  }
 }

@@ -24,7 +24,7 @@ export interface ExampleModel {
   onnx: Uint8Array;
 }
 
-const EXECUTION: ExecutionSpec = { instances: 1, intra_op_threads: 1, providers: ['cpu'] };
+const EXECUTION: ExecutionSpec = { mode: 'auto', instances: 1, intra_op_threads: 1, providers: ['cpu'] };
 
 // ---- tabular ---------------------------------------------------------------
 

@@ -27,8 +27,15 @@ export interface BatchingSpec {
   max_queue_size: number;
 }
 
+/** Where a version's batches run: see gateway/control/execution-mode.ts. */
+export type RequestedMode = 'auto' | 'inline' | 'pool';
+
+export const EXECUTION_MODES: readonly RequestedMode[] = ['auto', 'inline', 'pool'];
+
 export interface ExecutionSpec {
-  /** Worker threads, each holding its own session (Triton's instance_group count). */
+  /** `inline` on every shard's own loop, `pool` on shared session workers, `auto` (default): inline when a run at max_batch_size is short on CPU. */
+  mode: RequestedMode;
+  /** Session worker threads of a `pool` version (Triton's instance_group count); an inline version has one session per shard. */
   instances: number;
   /** ONNX Runtime intra-op threads per session. */
   intra_op_threads: number;
@@ -67,7 +74,7 @@ export const DEFAULT_BATCHING: BatchingSpec = Object.freeze({
   max_queue_size: 4096,
 });
 
-export const DEFAULT_EXECUTION: ExecutionSpec = Object.freeze({ instances: 1, intra_op_threads: 1, providers: ['cpu'] });
+export const DEFAULT_EXECUTION: ExecutionSpec = Object.freeze({ mode: 'auto', instances: 1, intra_op_threads: 1, providers: ['cpu'] });
 
 const NAME_RULE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 const VERSION_RULE = /^[1-9][0-9]{0,8}$/;
@@ -117,6 +124,7 @@ export function parseManifest(raw: unknown, where: string): ModelManifest {
   }
 
   const execution: ExecutionSpec = { ...DEFAULT_EXECUTION, ...(isObject(m.execution) ? m.execution : {}) };
+  if (!EXECUTION_MODES.includes(execution.mode)) fail(`"execution.mode" must be one of ${EXECUTION_MODES.join(', ')}, got ${JSON.stringify(execution.mode)}`);
   if (!isCount(execution.instances, 1)) fail('"execution.instances" must be an integer >= 1');
   if (!isCount(execution.intra_op_threads, 1)) fail('"execution.intra_op_threads" must be an integer >= 1');
   if (!Array.isArray(execution.providers) || execution.providers.length === 0 || !execution.providers.every((p) => typeof p === 'string' && p !== '')) {

@@ -3,13 +3,18 @@
  * format). Scrapes are rare, so plain node:http keeps this out of the data path.
  */
 import { createServer, type Server } from 'node:http';
-import type { Registry } from 'prom-client';
 import { closeNow, listen } from './node-http.js';
+
+/** What the page is made of: a prom-client Registry, or anything that renders like one. */
+export interface MetricsSource {
+  readonly contentType: string;
+  metrics(): Promise<string>;
+}
 
 export class MetricsServer {
   private readonly server: Server;
 
-  constructor(registry: Registry) {
+  constructor(registry: MetricsSource) {
     this.server = createServer((req, res) => {
       if (req.method !== 'GET' || (req.url !== '/metrics' && !req.url?.startsWith('/metrics?'))) {
         res.writeHead(404, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: 'metrics are served at GET /metrics' }));

@@ -1,7 +1,8 @@
 /**
- * The messages between the main thread and a session worker. Only plain data
- * and transferable ArrayBuffers cross the boundary; errors travel as
- * `{code, message}` because Error subclasses lose their fields on the way.
+ * A batch as it is run: every input packed into one buffer (the only thing
+ * that crosses to a session worker, transferred — ONNX Runtime refuses
+ * tensors on shared memory), and the outputs as they come back. Plain data
+ * only: errors travel as `{code, message}`.
  */
 import type { ErrorData } from '../../runtime/errors.js';
 import type { Datatype } from '../inference/tensor.js';
@@ -16,18 +17,11 @@ export interface PackedTensor {
 }
 
 export interface RunTask {
-  kind: 'run';
-  /** Every input of the batch, packed into one transferred buffer. */
+  /** Every input of the batch, packed into one buffer. */
   buffer: ArrayBuffer;
   inputs: PackedTensor[];
   outputs: string[];
 }
-
-export interface DescribeTask {
-  kind: 'describe';
-}
-
-export type SessionTask = RunTask | DescribeTask;
 
 export interface ReturnedTensor {
   name: string;
@@ -39,26 +33,12 @@ export interface ReturnedTensor {
   length: number;
 }
 
-export type RunResult =
-  | { ok: true; outputs: ReturnedTensor[]; computeSeconds: number }
-  | { ok: false; error: ErrorData };
+export type RunResult = { ok: true; outputs: ReturnedTensor[]; computeSeconds: number } | { ok: false; error: ErrorData };
 
-export interface SessionDescription {
-  /** The provider the session runs on after any fallback. */
-  provider: string;
-  /** Providers that were configured but could not be loaded, with the reason. */
-  dropped: Array<{ provider: string; reason: string }>;
-  inputNames: string[];
-  outputNames: string[];
-}
-
-export type DescribeResult = { ok: true; description: SessionDescription } | { ok: false; error: ErrorData };
-
-export interface SessionWorkerData {
-  /** Verified ONNX bytes (the main thread checked the sha256). */
-  model: Uint8Array;
-  providers: string[];
-  intraOpThreads: number;
-  /** Low-priority workers (shadow traffic) run at nice 19, so they only take CPU the live traffic leaves. */
-  lowPriority: boolean;
+/** Runs one packed batch: inline on a shard's loop, or on a session worker. */
+export interface BatchExecutor {
+  /** Batches that may be in flight at once. */
+  readonly capacity: number;
+  run(task: RunTask): Promise<RunResult>;
+  close(): void;
 }

@@ -37,6 +37,7 @@ export class HttpTransport {
   private readonly app: App;
   private listenSocket: us_listen_socket | undefined;
   private inflight = 0;
+  private closed = false;
   private idle: (() => void) | undefined;
 
   constructor(private readonly options: HttpTransportOptions) {
@@ -76,10 +77,22 @@ export class HttpTransport {
 
   /** Stops accepting connections, waits for in-flight inferences to be answered, then closes every connection. */
   async close(): Promise<void> {
+    this.stopListening();
+    if (this.inflight > 0) await new Promise<void>((resolve) => (this.idle = resolve));
+    this.closeSockets();
+  }
+
+  /** At once: the listening socket and every connection. uWS's sockets must not outlive the thread that made them. */
+  closeSockets(): void {
+    this.stopListening();
+    if (this.closed) return;
+    this.closed = true;
+    this.app.close();
+  }
+
+  private stopListening(): void {
     if (this.listenSocket) us_listen_socket_close(this.listenSocket);
     this.listenSocket = undefined;
-    if (this.inflight > 0) await new Promise<void>((resolve) => (this.idle = resolve));
-    this.app.close();
   }
 
   private metadata(res: HttpResponse, req: HttpRequest, withVersion: boolean): void {

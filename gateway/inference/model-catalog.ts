@@ -1,28 +1,32 @@
 /**
- * The models this gateway serves. Each model holds one immutable snapshot —
- * its traffic router and the loaded versions the router can name — swapped in
- * one step. A change loads and warms the new versions first, then swaps, then
- * drains and unloads what the new snapshot no longer needs: no request that
- * was routed is dropped by a deploy or a weight change.
+ * A shard's replica of the models the gateway serves. Each model holds one
+ * immutable snapshot — its traffic router and the loaded versions the router
+ * can name — swapped in one step. The control plane changes a model in two
+ * steps on every shard: `prepare` loads and warms the versions the shard
+ * lacks and stages the change (a pinned request may already reach them),
+ * `commit` swaps, then drains and unloads what the new snapshot no longer
+ * holds. So no request that was routed is dropped by a deploy or a weight
+ * change, and once any shard routes to a version, every shard can answer it.
  */
 import { SwitchyardError } from '../../runtime/errors.js';
 import type { Logger } from '../../runtime/log.js';
-import type { LoadedVersion } from '../model-repository.js';
-import type { ModelPlan, PlannedVersion } from '../routing/model-plan.js';
-import { TrafficRouter, type ResolvedPolicy } from '../routing/traffic-router.js';
+import { TrafficRouter } from '../routing/traffic-router.js';
+import type { ModelChange, PrepareResult, VersionEntry } from '../shards/protocol.js';
 import type { RepositoryEntry, Role } from './types.js';
 import type { ModelVersion } from './model-version.js';
 
-export type VersionFactory = (loaded: LoadedVersion, lowPriority: boolean) => ModelVersion;
-
-export interface PolicyObserver {
-  policyApplied(model: string, policy: ResolvedPolicy | undefined): void;
-}
+/** Builds and loads a version the shard does not hold yet; throws when it cannot load. */
+export type VersionLoader = (entry: VersionEntry & Required<Pick<VersionEntry, 'load'>>) => ModelVersion;
 
 interface Snapshot {
   revision: number;
   router: TrafficRouter;
   versions: ReadonlyMap<string, ModelVersion>;
+}
+
+interface Staged extends Snapshot {
+  /** Versions loaded for this change, closed if it is aborted. */
+  fresh: ModelVersion[];
 }
 
 export interface Route {
@@ -32,34 +36,77 @@ export interface Route {
 
 export class ModelCatalog {
   private readonly models = new Map<string, Snapshot>();
-  private readonly refused = new Map<string, RepositoryEntry>();
-  /** Per model, the change being applied: changes of one model apply in order. */
-  private readonly applying = new Map<string, Promise<void>>();
-  private closed = false;
+  private readonly staged = new Map<string, Staged>();
+  private refused: RepositoryEntry[] = [];
 
   constructor(
-    private readonly createVersion: VersionFactory,
-    private readonly observer: PolicyObserver,
+    private readonly loadVersion: VersionLoader,
     private readonly log: Logger,
   ) {}
 
-  /** Applies a plan after any earlier one for the same model; resolves when the old versions are drained. */
-  apply(plan: ModelPlan): Promise<void> {
-    const previous = this.applying.get(plan.name) ?? Promise.resolve();
-    const next = previous.then(() => this.applyNow(plan));
-    this.applying.set(plan.name, next.catch(() => {}));
-    return next;
+  prepare(change: ModelChange): PrepareResult {
+    const held = new Map(this.all().map((mv) => [mv.key, mv]));
+    const versions = new Map<string, ModelVersion>();
+    const fresh: ModelVersion[] = [];
+    const failed: PrepareResult['failed'] = [];
+    for (const entry of change.versions) {
+      const version = entry.manifest.version;
+      const kept = held.get(entry.key);
+      if (kept) {
+        versions.set(version, kept);
+        continue;
+      }
+      try {
+        if (!entry.load) throw new Error(`no load of ${entry.key} was sent to this shard`);
+        const mv = this.loadVersion({ ...entry, load: entry.load });
+        mv.start();
+        versions.set(version, mv);
+        fresh.push(mv);
+      } catch (err) {
+        const reason = err instanceof Error ? err.message : String(err);
+        this.log.error('model version failed to load', { model: change.name, version, reason });
+        failed.push({ version, reason });
+      }
+    }
+    const policy = { ...change.policy, variants: change.policy.variants.filter((v) => versions.has(v.version)), shadows: change.policy.shadows.filter((s) => versions.has(s.version)) };
+    this.staged.set(change.name, { revision: change.revision, router: new TrafficRouter(policy), versions, fresh });
+    return { failed };
   }
 
-  refuse(name: string, version: string, reason: string): void {
-    this.refused.set(`${name}/${version}`, { name, version, state: 'UNAVAILABLE', reason });
+  /** Swaps the model to its staged change; resolves when what it no longer holds is drained and unloaded. */
+  async commit(name: string, revision: number): Promise<void> {
+    const staged = this.staged.get(name);
+    if (!staged || staged.revision !== revision) return;
+    this.staged.delete(name);
+    const current = this.models.get(name);
+    if (staged.versions.size === 0) this.models.delete(name);
+    else this.models.set(name, { revision, router: staged.router, versions: staged.versions });
+    const kept = new Set(staged.versions.values());
+    const retired = current ? [...current.versions.values()].filter((mv) => !kept.has(mv)) : [];
+    await Promise.all(retired.map((mv) => mv.close()));
+  }
+
+  async abort(name: string, revision: number): Promise<void> {
+    const staged = this.staged.get(name);
+    if (!staged || staged.revision !== revision) return;
+    this.staged.delete(name);
+    await Promise.all(staged.fresh.map((mv) => mv.close()));
+  }
+
+  setRefused(entries: RepositoryEntry[]): void {
+    this.refused = entries;
+  }
+
+  /** A version by its load key, staged or served. */
+  byKey(key: string): ModelVersion | undefined {
+    return [...this.all(), ...[...this.staged.values()].flatMap((s) => s.fresh)].find((mv) => mv.key === key);
   }
 
   /** The version that answers: pinned, or picked by the model's router (sticky key, then weights). */
   route(name: string, pinned: string | undefined, stickyKey: string | undefined): Route {
     const snapshot = this.snapshot(name);
     if (pinned !== undefined && pinned !== '') {
-      const version = snapshot.versions.get(pinned);
+      const version = snapshot.versions.get(pinned) ?? this.staged.get(name)?.versions.get(pinned);
       if (!version) throw this.versionNotServed(name, pinned, snapshot);
       const variant = snapshot.router.policy.variants.find((v) => v.version === pinned);
       return { version, role: variant?.role ?? 'shadow' };
@@ -112,88 +159,27 @@ export class ModelCatalog {
       state: mv.isReady ? 'READY' : 'UNAVAILABLE',
       reason: mv.isReady ? '' : 'draining',
     }));
-    return [...served, ...this.refused.values()].sort((a, b) => a.name.localeCompare(b.name) || Number(a.version) - Number(b.version));
+    const shown = new Set(served.map((e) => `${e.name}/${e.version}`));
+    const refused = this.refused.filter((e) => !shown.has(`${e.name}/${e.version}`));
+    return [...served, ...refused].sort((a, b) => a.name.localeCompare(b.name) || Number(a.version) - Number(b.version));
   }
 
-  /** Waits for changes in progress, then drains every version. */
+  /** Drops staged changes and drains every version. */
   async close(): Promise<void> {
-    this.closed = true;
-    await Promise.all(this.applying.values());
+    await Promise.all([...this.staged.values()].flatMap((s) => s.fresh.map((mv) => mv.close())));
+    this.staged.clear();
     await Promise.all(this.all().map((mv) => mv.close()));
   }
 
   private snapshot(name: string): Snapshot {
     const snapshot = this.models.get(name);
     if (snapshot) return snapshot;
-    const refused = [...this.refused.values()].find((e) => e.name === name);
+    const refused = this.refused.find((e) => e.name === name);
     if (refused) throw new SwitchyardError('SY_ERR_MODEL_NOT_READY', `model '${name}' is unavailable: ${refused.reason}`);
     throw new SwitchyardError('SY_ERR_MODEL_NOT_FOUND', `model '${name}' not found; available: ${this.modelNames().join(', ') || 'none'}`);
   }
 
   private versionNotServed(name: string, version: string, snapshot: Snapshot): SwitchyardError {
     return new SwitchyardError('SY_ERR_VERSION_NOT_FOUND', `model '${name}' has no version '${version}' in service; served versions: ${[...snapshot.versions.keys()].join(', ')}`);
-  }
-
-  private async applyNow(plan: ModelPlan): Promise<void> {
-    if (this.closed) return;
-    const current = this.models.get(plan.name);
-    if (current && plan.revision !== 0 && plan.revision <= current.revision) return;
-    if (plan.versions.length === 0) {
-      this.models.delete(plan.name);
-      this.observer.policyApplied(plan.name, undefined);
-      if (current) await this.drain(plan.name, [...current.versions.values()]);
-      return;
-    }
-    const next = new Map<string, ModelVersion>();
-    const fresh: ModelVersion[] = [];
-    await Promise.all(
-      plan.versions.map(async (pv) => {
-        const existing = current?.versions.get(pv.version);
-        if (existing && existing.lowPriority === pv.lowPriority) return void next.set(pv.version, existing);
-        const loaded = await this.load(plan.name, pv);
-        if (loaded) {
-          next.set(pv.version, loaded);
-          fresh.push(loaded);
-        }
-      }),
-    );
-    const missing = plan.policy.variants.filter((v) => v.weight > 0 && !next.has(v.version));
-    if (missing.length > 0) {
-      this.log.error('traffic change not applied: a version taking traffic failed to load; previous policy kept', { model: plan.name, revision: plan.revision, versions: missing.map((v) => v.version) });
-      await Promise.all(fresh.map((mv) => mv.close()));
-      return;
-    }
-    const policy: ResolvedPolicy = {
-      ...plan.policy,
-      variants: plan.policy.variants.filter((v) => next.has(v.version)),
-      shadows: plan.policy.shadows.filter((s) => next.has(s.version)),
-    };
-    this.models.set(plan.name, { revision: plan.revision, router: new TrafficRouter(policy), versions: next });
-    this.observer.policyApplied(plan.name, policy);
-    this.log.info('traffic policy applied', { model: plan.name, revision: plan.revision, variants: policy.variants, shadows: policy.shadows });
-    const retired = current ? [...current.versions.values()].filter((mv) => next.get(mv.manifest.version) !== mv) : [];
-    await this.drain(plan.name, retired);
-  }
-
-  private async load(name: string, pv: PlannedVersion): Promise<ModelVersion | undefined> {
-    let mv: ModelVersion | undefined;
-    try {
-      mv = this.createVersion(await pv.load(), pv.lowPriority);
-      await mv.start();
-      this.refused.delete(`${name}/${pv.version}`);
-      return mv;
-    } catch (err) {
-      const reason = err instanceof Error ? err.message : String(err);
-      this.log.error('model version failed to load', { model: name, version: pv.version, reason });
-      this.refuse(name, pv.version, reason);
-      await mv?.close();
-      return undefined;
-    }
-  }
-
-  /** Answers everything the retired versions still hold, then releases their sessions. */
-  private async drain(name: string, retired: ModelVersion[]): Promise<void> {
-    await Promise.all(retired.map((mv) => mv.close()));
-    if (retired.length > 0) this.log.info('model versions unloaded', { model: name, versions: retired.map((mv) => mv.manifest.version) });
   }
 }

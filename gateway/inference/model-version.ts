@@ -1,32 +1,35 @@
 /**
- * One served model version: its manifest, its pool of session workers and its
- * dynamic batcher. Life cycle: `start` (load sessions, warm up), `infer`,
- * `close` (drain the queue, then release the sessions).
+ * One served model version on a shard: its manifest, its dynamic batcher and
+ * the executor its batches run on (inline on this shard's loop, or a shared
+ * session pool). Life cycle: built with a loaded executor, `start` (takes
+ * traffic), `infer`, `close` (drain the queue, then release the executor).
  */
 import { performance } from 'node:perf_hooks';
 import type { ModelManifest } from '../../models/manifest.js';
 import { SwitchyardError } from '../../runtime/errors.js';
 import type { GatewayEvents } from '../events.js';
-import { SessionPool } from '../execution/session-pool.js';
-import type { Logger } from '../../runtime/log.js';
+import type { BatchExecutor } from '../execution/batch-task.js';
 import { DynamicBatcher, type BatchRequest } from './batcher.js';
 import { packBatch, splitOutputs, type SplitOutputs } from './batch-packing.js';
-import { allocate, elementCount } from './tensor.js';
 import type { OutputTensor } from './types.js';
 import type { ValidatedInputs } from './validate.js';
 import type { PredictionRecorder, RecordedRequest } from '../publishing/prediction-recorder.js';
 
+export type ExecutionMode = 'inline' | 'pool';
+
 export interface ModelVersionOptions {
   manifest: ModelManifest;
-  /** The verified ONNX bytes. */
-  model: Uint8Array;
-  pipelineDepth: number;
+  /** Identifies this load of the version: the control plane reuses a version whose key it already sent. */
+  key: string;
+  mode: ExecutionMode;
+  /** The provider the sessions run on. */
+  provider: string;
+  executor: BatchExecutor;
   /** Shadow-only versions run on low-priority threads. */
   lowPriority: boolean;
   events: GatewayEvents;
   /** Where answered requests that carry a RecordedRequest are recorded, a batch at a time. */
   recorder?: Pick<PredictionRecorder, 'servedGroup' | 'served'>;
-  log: Logger;
 }
 
 interface Pending {
@@ -38,30 +41,28 @@ type Request = BatchRequest<Pending, OutputTensor[]>;
 
 export class ModelVersion {
   readonly manifest: ModelManifest;
-  readonly pool: SessionPool;
+  readonly key: string;
+  readonly mode: ExecutionMode;
+  readonly provider: string;
   readonly lowPriority: boolean;
+  readonly executor: BatchExecutor;
   private readonly batcher: DynamicBatcher<Pending, OutputTensor[]>;
   private readonly events: GatewayEvents;
   private readonly recorder: ModelVersionOptions['recorder'];
-  private readonly log: Logger;
-  private provider = 'unknown';
+  private readonly outputNames: string[];
   private ready = false;
 
   constructor(options: ModelVersionOptions) {
     const { manifest, events } = options;
     this.manifest = manifest;
+    this.key = options.key;
+    this.mode = options.mode;
+    this.provider = options.provider;
+    this.lowPriority = options.lowPriority;
+    this.executor = options.executor;
     this.events = events;
     this.recorder = options.recorder;
-    this.log = options.log.child({ model: manifest.name, version: manifest.version });
-    this.pool = new SessionPool({
-      model: options.model,
-      providers: manifest.execution.providers,
-      instances: manifest.execution.instances,
-      intraOpThreads: manifest.execution.intra_op_threads,
-      pipelineDepth: options.pipelineDepth,
-      lowPriority: options.lowPriority,
-    });
-    this.lowPriority = options.lowPriority;
+    this.outputNames = manifest.outputs.map((s) => s.name);
     const { name, version } = manifest;
     this.batcher = new DynamicBatcher(
       {
@@ -69,7 +70,7 @@ export class ModelVersion {
         maxQueueDelayUs: manifest.batching.max_queue_delay_us,
         preferredBatchSizes: manifest.batching.preferred_batch_sizes,
         maxQueueSize: manifest.batching.max_queue_size,
-        capacity: this.pool.capacity,
+        capacity: this.executor.capacity,
       },
       this.runBatch,
       {
@@ -87,19 +88,9 @@ export class ModelVersion {
     return this.batcher.queued;
   }
 
-  /** Loads the sessions and runs one warm-up batch per instance before taking traffic. */
-  async start(): Promise<void> {
-    const description = await this.pool.describe();
-    for (const { provider, reason } of description.dropped) {
-      this.log.warn('execution provider unavailable, falling back', { provider, fallback: description.provider, reason });
-    }
-    this.checkNames('input', this.manifest.inputs.map((s) => s.name), description.inputNames);
-    this.checkNames('output', this.manifest.outputs.map((s) => s.name), description.outputNames);
-    this.provider = description.provider;
-    await Promise.all(Array.from({ length: this.manifest.execution.instances }, () => this.execute([this.zeroRequest()])));
+  /** Takes traffic from now on. */
+  start(): void {
     this.ready = true;
-    this.events.sessionLoaded(this.manifest.name, this.manifest.version, this.provider, this.manifest.execution.instances);
-    this.log.info('model version ready', { provider: this.provider, instances: this.manifest.execution.instances });
   }
 
   /** `record`: the answer is recorded with its batch (a failure is the caller's to record). */
@@ -108,25 +99,23 @@ export class ModelVersion {
     return this.batcher.enqueue({ inputs, record }, inputs.rows, deadline, inputs.shapeKey);
   }
 
-  /** Answers everything queued and in flight, then releases the sessions. */
+  /** Answers everything queued and in flight, then releases the executor. */
   async close(): Promise<void> {
-    const wasLoaded = this.ready;
     this.ready = false;
     await this.batcher.stop();
-    await this.pool.close();
-    if (wasLoaded) this.events.sessionUnloaded(this.manifest.name, this.manifest.version, this.provider, this.manifest.execution.instances);
+    this.executor.close();
   }
 
   private readonly runBatch = async (batch: Request[]): Promise<void> => {
     const started = performance.now();
     const { outputs, computeSeconds } = await this.execute(batch.map((r) => r.payload.inputs));
-    outputs.perRequest.forEach((out, i) => batch[i]!.resolve(out));
+    for (let i = 0; i < batch.length; i++) batch[i]!.resolve(outputs.perRequest[i]!);
     this.record(batch, outputs.whole, outputs.perRequest);
     const queueSeconds = batch.map((r) => (started - r.enqueuedAt) / 1000);
     this.events.batchExecuted(this.manifest.name, this.manifest.version, this.provider, outputs.rows, queueSeconds, computeSeconds);
   };
 
-  /** A batch of recorded requests goes as one group; one mixed with unrecorded ones (warm-up, shadow copies), request by request. */
+  /** A batch of recorded requests goes as one group; one mixed with unrecorded ones (shadow copies), request by request. */
   private record(batch: Request[], whole: OutputTensor[], perRequest: OutputTensor[][]): void {
     if (!this.recorder) return;
     const { name, version } = this.manifest;
@@ -136,35 +125,12 @@ export class ModelVersion {
     records.forEach((r, i) => r && this.recorder!.served(r.id, name, version, r.role, r.inputs, perRequest[i]!, (now - r.started) / 1000, 'OK'));
   }
 
-  /** Packs the requests, runs them as one ONNX run in a worker, splits the outputs back. */
+  /** Packs the requests, runs them as one ONNX run, splits the outputs back. */
   private async execute(requests: ValidatedInputs[]): Promise<{ outputs: { rows: number } & SplitOutputs; computeSeconds: number }> {
     const packed = packBatch(this.manifest.inputs, requests);
-    let result;
-    try {
-      result = await this.pool.run({ kind: 'run', buffer: packed.buffer, inputs: packed.tensors, outputs: this.manifest.outputs.map((s) => s.name) });
-    } catch (err) {
-      if (err instanceof SwitchyardError && err.code === 'SY_ERR_WORKER_CRASHED') {
-        this.events.workerCrashed(this.manifest.name, this.manifest.version);
-        this.log.error('worker thread crashed; batch failed, worker replaced', { requests: requests.length, error: err.message });
-      }
-      throw err;
-    }
+    const result = await this.executor.run({ buffer: packed.buffer, inputs: packed.tensors, outputs: this.outputNames });
     if (!result.ok) throw SwitchyardError.fromData(result.error);
     const split = splitOutputs(result.outputs, requests.map((r) => r.rows), this.manifest.batching.max_batch_size > 0);
     return { outputs: { rows: packed.rows, ...split }, computeSeconds: result.computeSeconds };
-  }
-
-  /** One row of zeros (variable dimensions as 1), for warm-up. */
-  private zeroRequest(): ValidatedInputs {
-    const shapes = this.manifest.inputs.map((s) => s.shape.map((d) => (d === -1 ? 1 : d)));
-    const tensors = this.manifest.inputs.map((s, i) => allocate(s.datatype, elementCount(shapes[i]!)));
-    return { tensors, shapes, rows: 1, shapeKey: '' };
-  }
-
-  private checkNames(kind: string, declared: string[], actual: string[]): void {
-    const missing = declared.filter((n) => !actual.includes(n));
-    if (missing.length > 0) {
-      throw new SwitchyardError('SY_ERR_MODEL_NOT_READY', `manifest declares ${kind} ${missing.map((n) => `'${n}'`).join(', ')} but the ONNX graph's ${kind}s are ${actual.map((n) => `'${n}'`).join(', ')}`);
-    }
   }
 }

@@ -37,9 +37,7 @@ export class GrpcRecordSink implements RecordSink {
 
   /** `address`: HOST:PORT of the monitor's gRPC ingest. */
   constructor(address: string) {
-    const url = URL.canParse(`http://${address}`) ? new URL(`http://${address}`) : undefined;
-    if (!url?.port || url.pathname !== '/' || url.username) throw new Error(`record sink: monitor address '${address}' is not HOST:PORT`);
-    this.authority = url.origin;
+    this.authority = monitorAuthority(address);
   }
 
   send(batch: Uint8Array): Promise<void> {
@@ -106,6 +104,13 @@ export class GrpcRecordSink implements RecordSink {
       sent.reject(err);
     }
   }
+}
+
+/** http://HOST:PORT for a monitor address; throws, naming it, when it is not HOST:PORT. */
+export function monitorAuthority(address: string): string {
+  const url = URL.canParse(`http://${address}`) ? new URL(`http://${address}`) : undefined;
+  if (!url?.port || url.pathname !== '/' || url.username) throw new Error(`record sink: monitor address '${address}' is not HOST:PORT`);
+  return url.origin;
 }
 
 /** "CODE: message" of a non-OK grpc-status in these headers or trailers, or '' when there is none or it is OK. */

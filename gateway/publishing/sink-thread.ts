@@ -1,61 +1,73 @@
 /**
- * A RecordSink whose protocol work — gRPC framing and HTTP/2 for the monitor,
- * or RESP for Redis — runs on a thread of its own (sink-thread-worker). The
- * event loop is what limits a gateway's throughput, and a send there cost
- * ~300 µs of it for a 60 KiB batch; here the event loop only posts the batch
- * and takes its answer. Batches are views onto the encoder's shared slabs, so
- * posting one copies nothing. A thread that dies fails its sends (the
- * publisher keeps those batches) and the next send starts a new one.
+ * The record sink's thread, owned by the gateway's main thread: the protocol
+ * work — gRPC framing and HTTP/2 to the monitor, or RESP to Redis — runs
+ * there (sink-thread-worker), off every shard's loop. Each shard publishes
+ * over a port of its own (`connect`, and a PortSink at the shard's end);
+ * batches are views onto the shards' shared slabs, so posting one copies
+ * nothing. A thread that dies fails the sends it held (the shards' publishers
+ * keep those batches), is replaced, and `restarted` asks the owner to connect
+ * the shards again.
  */
-import { Worker } from 'node:worker_threads';
-import type { RecordSink } from './record-publisher.js';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import type { Logger } from '../../runtime/log.js';
+import { monitorAuthority } from './grpc-sink.js';
 
 /** The sink the thread runs: plain data, as it crosses to the thread. */
 export type SinkSpec = { kind: 'grpc'; address: string } | { kind: 'redis'; url: string; maxLength: number };
 
 /** Main thread → sink thread. */
-export type SinkRequest = { kind: 'send'; id: number; batch: Uint8Array; records: number } | { kind: 'close' };
-/** Sink thread → main thread: the outcome of send `id`. */
-export interface SinkReply {
-  id: number;
-  error?: string;
+export type ToSinkThread = { kind: 'connect'; port: MessagePort } | { kind: 'close' };
+
+/** One batch, over a shard's port: an encoded RecordBatch of `records` records. */
+export interface SinkSend {
+  batch: Uint8Array;
+  records: number;
 }
 
 const WORKER = new URL('./sink-thread-worker.js', import.meta.url);
 /** A thread that has not closed its sink this long after being asked is stopped. */
 const CLOSE_LIMIT_MS = 5_000;
+const RESTART_MIN_MS = 200;
+const RESTART_MAX_MS = 5_000;
+/** A thread that ran this long was healthy: its successor's back-off starts afresh. */
+const HEALTHY_MS = 30_000;
 
-interface Pending {
-  resolve(): void;
-  reject(err: Error): void;
-}
-
-export class SinkThread implements RecordSink {
+export class SinkThread {
   readonly name: string;
-  private worker: Worker | undefined;
-  private nextId = 0;
-  private readonly pending = new Map<number, Pending>();
+  private worker: Worker;
+  private closing = false;
+  private restartMs = RESTART_MIN_MS;
 
-  constructor(private readonly spec: SinkSpec) {
+  constructor(
+    private readonly spec: SinkSpec,
+    private readonly log: Logger,
+    /** The thread was replaced: every publisher needs a new port. */
+    private readonly restarted: () => void,
+  ) {
+    // a bad address would otherwise only show as a thread that keeps dying
+    if (spec.kind === 'grpc') monitorAuthority(spec.address);
     this.name = spec.kind;
-    // at once, so that the sink has connected by the time the first batch closes
-    this.start();
+    this.worker = this.start();
   }
 
-  send(batch: Uint8Array, records: number): Promise<void> {
-    const worker = this.worker ?? this.start();
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      worker.postMessage({ kind: 'send', id, batch, records } satisfies SinkRequest);
-    });
+  /** The thread, for crash tests. */
+  get thread(): Worker {
+    return this.worker;
   }
 
+  /** A port for one publisher (see PortSink). */
+  connect(): MessagePort {
+    const { port1, port2 } = new MessageChannel();
+    this.worker.postMessage({ kind: 'connect', port: port1 } satisfies ToSinkThread, [port1]);
+    return port2;
+  }
+
+  /** Call after the publishers have flushed: the sink closes its connection and the thread ends. */
   async close(): Promise<void> {
+    this.closing = true;
     const worker = this.worker;
-    if (!worker) return;
     const exited = new Promise((resolve) => worker.once('exit', resolve));
-    worker.postMessage({ kind: 'close' } satisfies SinkRequest);
+    worker.postMessage({ kind: 'close' } satisfies ToSinkThread);
     const limit = setTimeout(() => void worker.terminate(), CLOSE_LIMIT_MS);
     await exited;
     clearTimeout(limit);
@@ -65,24 +77,19 @@ export class SinkThread implements RecordSink {
     const worker = new Worker(WORKER, { workerData: this.spec });
     // records must not keep the gateway alive
     worker.unref();
-    worker.on('message', (reply: SinkReply) => {
-      const sent = this.pending.get(reply.id);
-      if (!sent) return;
-      this.pending.delete(reply.id);
-      if (reply.error === undefined) sent.resolve();
-      else sent.reject(new Error(reply.error));
+    worker.on('error', (err) => this.log.error('record sink thread failed', { sink: this.name, error: err.message }));
+    const started = Date.now();
+    worker.once('exit', (code) => {
+      if (this.closing) return;
+      if (Date.now() - started >= HEALTHY_MS) this.restartMs = RESTART_MIN_MS;
+      this.log.error('record sink thread ended; replacing it (its batches stay with the publishers and are sent again)', { sink: this.name, exit_code: code, retry_ms: this.restartMs });
+      setTimeout(() => {
+        if (this.closing) return;
+        this.worker = this.start();
+        this.restarted();
+      }, this.restartMs).unref();
+      this.restartMs = Math.min(this.restartMs * 2, RESTART_MAX_MS);
     });
-    worker.on('error', (err) => this.lost(worker, err));
-    worker.on('exit', (code) => this.lost(worker, new Error(`record sink thread exited with code ${code}`)));
-    this.worker = worker;
     return worker;
-  }
-
-  /** The thread is gone: its sends fail, the next one starts another thread. */
-  private lost(worker: Worker, err: Error): void {
-    if (this.worker !== worker) return;
-    this.worker = undefined;
-    for (const sent of this.pending.values()) sent.reject(err);
-    this.pending.clear();
   }
 }

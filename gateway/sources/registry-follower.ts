@@ -7,9 +7,13 @@
 import { EventSource } from 'eventsource';
 import type { Logger } from '../../runtime/log.js';
 import type { ModelView } from '../../models/registry/views.js';
-import type { ModelCatalog } from '../inference/model-catalog.js';
-import { registryPlan } from '../routing/model-plan.js';
+import { registryPlan, type ModelPlan } from '../routing/model-plan.js';
 import { modelState, type RegistryClient } from './registry-client.js';
+
+/** Where the follower's changes are applied (the control plane's catalog). */
+export interface PlanTarget {
+  apply(plan: ModelPlan): Promise<void>;
+}
 
 export class RegistryFollower {
   private source: EventSource | undefined;
@@ -17,7 +21,7 @@ export class RegistryFollower {
 
   constructor(
     private readonly client: RegistryClient,
-    private readonly catalog: ModelCatalog,
+    private readonly catalog: PlanTarget,
     private readonly log: Logger,
   ) {}
 

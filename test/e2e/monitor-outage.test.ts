@@ -4,9 +4,11 @@
  * started again as the same sidecar.
  *
  * gRPC record stream: the gateway serves every request (zero failures); records wait in the
- * publisher's bounded buffer while the monitor is away. The buffer bound (50,000 records,
+ * publishers' bounded buffers while the monitor is away. The bound (50,000 records per shard,
  * PUBLISHER_DEFAULTS) is not a gateway option, so the outage overflows it with what a gateway
- * legitimately buffers besides predictions: 60,000 feedback labels posted during the outage.
+ * legitimately buffers besides predictions: 60,000 feedback labels per shard posted during the
+ * outage (posts land on shards as the kernel spreads connections; one shard takes at least its
+ * share, more than its buffer holds).
  * Every record the gateway took is then accounted for: published (confirmed by a monitor) +
  * dropped (counted) = predictions served + labels accepted, nothing left buffered; and the
  * restarted monitor received every record published after it came back.
@@ -31,8 +33,8 @@ const OUTAGE_MS = 10_000;
 const AFTER_MS = 4_000;
 const LOAD_MS = BEFORE_MS + OUTAGE_MS + AFTER_MS;
 const EXPECTED_REQUESTS = Math.floor((LOAD_MS * RATE) / 1000);
-/** Labels posted while the monitor is away: more than the publisher buffer (50,000) holds. */
-const FEEDBACK_POSTS = 6;
+/** Labels posted while the monitor is away, per shard: more than a shard's publisher buffer (50,000) holds. */
+const FEEDBACK_POSTS_PER_SHARD = 6;
 const FEEDBACK_PER_POST = 10_000;
 const GROUP = 'switchyard-monitor';
 const REDIS_DB = 15;
@@ -89,7 +91,8 @@ describe('monitor killed for 10 s under load', () => {
     const killedAt = Date.now();
 
     // labels for requests long answered, posted while no monitor is up: the buffer overflows
-    for (let p = 0; p < FEEDBACK_POSTS; p++) {
+    const feedbackPosts = FEEDBACK_POSTS_PER_SHARD * gw.gateway.config.shards;
+    for (let p = 0; p < feedbackPosts; p++) {
       const items = Array.from({ length: FEEDBACK_PER_POST }, (_, i) => ({ id: `outage-${p}-${i}`, label: i % 2 }));
       assert.equal(await postFeedback(gw.http, items, FEEDBACK_PER_POST), FEEDBACK_PER_POST, 'the gateway accepts labels with the monitor away');
     }
@@ -111,7 +114,7 @@ describe('monitor killed for 10 s under load', () => {
     const result = await load.result;
     assertNoFailedRequest(result);
 
-    const feedback = FEEDBACK_POSTS * FEEDBACK_PER_POST;
+    const feedback = feedbackPosts * FEEDBACK_PER_POST;
     const end = await waitFor(
       'the publisher to drain into the restarted monitor',
       async () => {

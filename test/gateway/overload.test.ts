@@ -130,8 +130,9 @@ describe('deadlines: a request whose deadline passed is dropped before it costs 
   let grpc: InferenceClient;
 
   before(async () => {
-    // One worker, one batch at a time, so a backlog of full 128-row batches builds.
-    tg = await startTestGateway({ pipelineDepth: 1, overrides: { instances: 1, maxQueueSize: 10_000 } }, repository.dir);
+    // One shard, one batch at a time, so a backlog of full 128-row batches builds in the one queue every request joins
+    // (with several shards, the kernel spreads the connections and a late request may land on a shard already idle).
+    tg = await startTestGateway({ shards: 1, pipelineDepth: 1, overrides: { instances: 1, maxQueueSize: 10_000 } }, repository.dir);
     grpc = new InferenceClient(tg.grpc);
   });
 
@@ -144,7 +145,7 @@ describe('deadlines: a request whose deadline passed is dropped before it costs 
     metricValue(tg.gateway, 'switchyard_requests_total', { model: 'mlp', protocol, status: 'SY_ERR_DEADLINE_EXCEEDED' });
 
   it('expired while queued: HTTP 504 {"error"}, gRPC DEADLINE_EXCEEDED (timeout parameter and the call deadline); never computed', async () => {
-    const mv = tg.gateway.catalog.resolve('mlp');
+    const queued = (): Promise<number> => metricValue(tg.gateway, 'switchyard_queue_depth_requests', { model: 'mlp' });
     const rowsBefore = await metricValue(tg.gateway, ROWS_SUM, { model: 'mlp' });
     const httpBefore = await deadlineCount('http');
     const grpcBefore = await deadlineCount('grpc');
@@ -160,8 +161,9 @@ describe('deadlines: a request whose deadline passed is dropped before it costs 
       post(`${tg.http}/v2/models/mlp/infer`, featuresBody(input, BLOCKER_ROWS)).finally(() => blockersDone++),
     );
     // Every blocker has arrived (queued, running or done), and several still wait: the requests below queue behind them.
-    await waitFor('the blockers to arrive', () => mv.queued + blockersDone + 1 >= BLOCKERS);
-    assert.ok(mv.queued >= 12, `a backlog of blockers is still queued (${mv.queued}); the deadline requests must wait behind it`);
+    await waitFor('the blockers to arrive', async () => (await queued()) + blockersDone + 1 >= BLOCKERS);
+    const backlog = await queued();
+    assert.ok(backlog >= 12, `a backlog of blockers is still queued (${backlog}); the deadline requests must wait behind it`);
 
     const TIMEOUT_US = 5000; // 5 ms
     // Long enough for the call to reach the gateway and queue (a client drops a call whose deadline passes before it is sent).
@@ -201,7 +203,7 @@ describe('deadlines: a request whose deadline passed is dropped before it costs 
 
     // The call-deadline requests were cancelled by the client; the gateway still drops each one that
     // reached it when it comes to the head of the queue, right after the last blocker.
-    await waitFor('the queue to drain', async () => mv.queued === 0 && (await metricValue(tg.gateway, 'switchyard_inflight_batches', { model: 'mlp' })) === 0);
+    await waitFor('the queue to drain', async () => (await queued()) === 0 && (await metricValue(tg.gateway, 'switchyard_inflight_batches', { model: 'mlp' })) === 0);
     assert.equal((await deadlineCount('http')) - httpBefore, 5, 'five HTTP requests dropped for their deadline');
     const grpcDropped = (await deadlineCount('grpc')) - grpcBefore;
     const grpcSeen = (await metricValue(tg.gateway, 'switchyard_requests_total', { model: 'mlp', protocol: 'grpc' })) - grpcAllBefore;

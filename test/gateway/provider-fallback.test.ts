@@ -34,8 +34,9 @@ function capturingLogger(entries: LogEntry[], base: Record<string, unknown> = {}
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: (fields) => capturingLogger(entries, { ...base, ...fields }) };
 }
 
+/** A pool-mode version: `instances` session workers, whatever the number of shards. */
 async function writeVersion(repository: string, example: ExampleModel, providers: string[], instances = 1): Promise<void> {
-  await writeModelVersion(repository, { ...example.fields, execution: { instances, intra_op_threads: 1, providers } }, example.onnx);
+  await writeModelVersion(repository, { ...example.fields, execution: { mode: 'pool', instances, intra_op_threads: 1, providers } }, example.onnx);
 }
 
 async function startGateway(repository: string, entries: LogEntry[], overrides: { providers?: string[] } = {}): Promise<Gateway> {
@@ -108,10 +109,10 @@ describe('execution providers from the manifest', () => {
     assert.equal(await metricValue(gateway, 'switchyard_model_instances', { ...labels, provider: 'cpu' }), 2, 'two instances on cpu');
     assert.equal(await metricValue(gateway, 'switchyard_model_instances', { ...labels, provider: 'cuda' }), 0);
     assert.ok((await metricValue(gateway, 'switchyard_compute_duration_seconds_count', { ...labels, provider: 'cpu' })) >= 1, 'compute time is labelled cpu');
-    const text = await gateway.registry.metrics();
+    const text = await (await gateway.metricsRegistry()).metrics();
     assert.ok(!text.includes('provider="cuda"'), 'no series carries provider="cuda"');
     const scraped = await (await fetch(`http://127.0.0.1:${gateway.ports.metrics}/metrics`)).text();
-    assert.match(scraped, /switchyard_model_instances\{model="tabular",version="1",provider="cpu"\} 2/);
+    assert.match(scraped, /switchyard_model_instances\{model="tabular",version="1",provider="cpu",mode="pool"\} 2/);
     assert.ok(!scraped.includes('provider="cuda"'));
   });
 });
@@ -128,7 +129,7 @@ describe('execution providers from the gateway options', () => {
         assert.equal(fallbacks(entries, model).length, 1, `${model}: one fallback line`);
         assert.equal(await metricValue(gateway, 'switchyard_model_instances', { model, provider: 'cpu' }), 1);
       }
-      assert.ok(!(await gateway.registry.metrics()).includes('provider="cuda"'));
+      assert.ok(!(await (await gateway.metricsRegistry()).metrics()).includes('provider="cuda"'));
       const input = seededRows(2, 8, 53);
       assertClose(probabilitiesOf(await post(`http://127.0.0.1:${gateway.ports.http}/v2/models/tabular/infer`, featuresBody(input, 2))).data, expectedTabular(input, 2), 'tabular');
     } finally {

@@ -2,20 +2,19 @@
  * Acceptance: "Killing a worker thread mid-load: no process crash, later
  * requests succeed."
  *
- * Under continuous HTTP and gRPC load on `mlp`, the worker thread holding the
- * session is terminated with a batch in flight. The requests of that batch may
- * be refused with 503 / UNAVAILABLE telling the caller to retry; nothing else
- * may fail, a replacement worker takes over, and every answer, before and
- * after, is the right one.
+ * `mlp` runs in pool mode: session worker threads shared by the shards. Under
+ * continuous HTTP and gRPC load, the worker is killed with a batch in flight.
+ * The requests of the batches it held may be refused with 503 / UNAVAILABLE
+ * telling the caller to retry; nothing else may fail, a replacement worker
+ * takes over, and every answer, before and after, is the right one.
  *
- * Where the kill lands: the idle worker (pipelineDepth 1, so it has nothing
- * else to run) is told to terminate and, in the same tick, before piscina has
- * seen it exit, is handed the next batch — which it never starts. That fails
- * a batch every time and never hits the thread inside onnxruntime-node's
- * `session.run`: a thread terminated there can abort the whole process
- * ("terminate called after throwing an instance of 'Napi::Error'", SIGABRT,
- * about one kill in ten under load) — a defect of the prebuilt binding,
- * reported separately, which would make this test fail at random.
+ * Where the kill lands: the worker is told to end its thread when its next
+ * batch arrives, before running it (the pool's fault injection). That fails
+ * a batch every time and never ends the thread inside onnxruntime-node's
+ * native run: a thread terminated there can abort the whole process
+ * ("terminate called after throwing an instance of 'Napi::Error'", SIGABRT)
+ * — a defect of the prebuilt binding, which would make this test fail at
+ * random.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -24,9 +23,6 @@ import { status, type ServiceError } from '@grpc/grpc-js';
 import { ERROR_CODE_METADATA_KEY } from '../../gateway/grpc/status.js';
 import { exampleRepository, metricValue, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { InferenceClient, outputTensors, rawInferRequest } from '../helpers/grpc-client.js';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import type { BootDeathReport } from '../helpers/boot-death-scenario.js';
 import { assertClose, errorOf, expectedMlp, featuresBody, post, probabilitiesOf, seededRows, waitFor, type HttpAnswer } from '../helpers/infer-fixtures.js';
 
 const FEATURES = 256;
@@ -68,7 +64,7 @@ describe('a worker thread killed under load', () => {
   let grpc: InferenceClient;
 
   before(async () => {
-    tg = await startTestGateway({ pipelineDepth: 1 }, repository.dir);
+    tg = await startTestGateway({ pipelineDepth: 1, overrides: { executionMode: 'pool' } }, repository.dir);
     grpc = new InferenceClient(tg.grpc);
   });
 
@@ -78,32 +74,22 @@ describe('a worker thread killed under load', () => {
   });
 
   it('fails only the batch in flight (503 / UNAVAILABLE, retry), counts the crash, and a replacement worker answers correctly', async () => {
-    const mv = tg.gateway.catalog.resolve('mlp');
-    const instances = mv.manifest.execution.instances;
-    assert.equal(mv.pool.threads.length, instances);
-    const pool = samples();
+    const pool = tg.gateway.catalog.pool('mlp', '1')!;
+    assert.ok(pool, 'mlp runs on a session pool');
+    const instances = pool.instances;
+    assert.equal(pool.threads.length, instances);
+    const inputs = samples();
     const crashesBefore = await metricValue(tg.gateway, 'switchyard_worker_crashes_total', { model: 'mlp' });
     const refusals: string[] = [];
     let successes = 0;
     let successesAfterKill = 0;
     let stop = false;
 
-    // Arm a kill: the thread is told to terminate, then (same tick, before piscina sees it exit) handed the next batch.
-    let armed = false;
     let killed: Worker | undefined;
-    const run = mv.pool.run;
-    mv.pool.run = function (task) {
-      if (armed) {
-        armed = false;
-        killed = this.threads[0];
-        void killed!.terminate();
-      }
-      return run.call(this, task);
-    };
 
     const httpLoop = async (id: number): Promise<void> => {
       for (let n = id; !stop; n++) {
-        const sample = pool[n % pool.length]!;
+        const sample = inputs[n % inputs.length]!;
         const answer: HttpAnswer = await post(`${tg.http}/v2/models/mlp/infer`, sample.body);
         if (answer.status === 200) {
           const { shape, data } = probabilitiesOf(answer);
@@ -122,7 +108,7 @@ describe('a worker thread killed under load', () => {
     };
     const grpcLoop = async (id: number): Promise<void> => {
       for (let n = id; !stop; n++) {
-        const sample = pool[n % pool.length]!;
+        const sample = inputs[n % inputs.length]!;
         try {
           const response = await grpc.modelInfer(rawInferRequest('mlp', [{ name: 'features', datatype: 'FP32', shape: [sample.rows, FEATURES], data: sample.input }]));
           const [output] = outputTensors(response);
@@ -145,14 +131,15 @@ describe('a worker thread killed under load', () => {
     const loadDone = Promise.all([...Array.from({ length: 16 }, (_, i) => httpLoop(i)), ...Array.from({ length: 4 }, (_, i) => grpcLoop(i))]).finally(() => (stop = true));
     try {
       await waitFor('the load to get going', () => successes >= 40 || stop, 20_000);
-      armed = true;
-      await waitFor('the worker thread to be killed', () => killed !== undefined || stop, 10_000);
-      if (killed) await new Promise((resolve) => (killed!.threadId === -1 ? resolve(undefined) : killed!.once('exit', resolve)));
+      const worker = pool.threads[0]!;
+      const exited = new Promise((resolve) => worker.once('exit', resolve));
+      pool.crashOnNextBatch(0);
+      await exited;
+      killed = worker;
       await waitFor('answers from the replacement worker', () => successesAfterKill >= 60 || stop, 20_000);
     } finally {
       stop = true;
       await loadDone;
-      mv.pool.run = run;
     }
 
     assert.ok(killed, 'a worker thread was killed');
@@ -171,82 +158,13 @@ describe('a worker thread killed under load', () => {
     assert.deepEqual(unexpected, [], 'no uncaught exception or unhandled rejection in the process');
 
     // A replacement worker serves; the gateway is whole.
-    await waitFor('the pool to be back to full strength', () => mv.pool.threads.length === instances, 10_000);
-    assert.ok(!mv.pool.threads.includes(killed!), 'the killed thread is gone from the pool');
-    assert.equal(tg.gateway.catalog.resolve('mlp'), mv, 'the same model version still serves');
-    for (const sample of pool) {
+    await waitFor('the pool to be back to full strength', () => pool.threads.length === instances, 10_000);
+    assert.ok(!pool.threads.includes(killed!), 'the killed thread is gone from the pool');
+    assert.equal(tg.gateway.catalog.pool('mlp', '1'), pool, 'the same model version still serves');
+    for (const sample of inputs) {
       assertClose(probabilitiesOf(await post(`${tg.http}/v2/models/mlp/infer`, sample.body)).data, sample.expected, `sequential answer after the crash (${sample.rows} rows)`);
     }
     assert.equal((await fetch(`${tg.http}/v2/models/mlp/ready`)).status, 200, 'mlp is ready');
     assert.equal((await fetch(`${tg.http}/v2/health/ready`)).status, 200, 'the server is ready');
   });
-});
-
-describe('a replacement worker that dies while it boots', () => {
-  let tg: TestGateway;
-
-  before(async () => {
-    // pipelineDepth 2: should a batch ever be stuck, a slot stays free for the cleanup request below to unwedge it, so the gateway can close.
-    tg = await startTestGateway({ pipelineDepth: 2 }, repository.dir);
-  });
-
-  after(async () => {
-    await tg?.stop();
-  });
-
-  it(
-    'does not leave the batch waiting for it unanswered; the pool is refilled',
-    async () => {
-      const mv = tg.gateway.catalog.resolve('mlp');
-      const body = featuresBody(seededRows(1, FEATURES, 1200), 1);
-      // The first worker dies idle (no batch lost); piscina starts a replacement.
-      const first = mv.pool.threads[0]!;
-      await first.terminate();
-      await waitFor('a replacement worker', () => mv.pool.threads.length === 1 && mv.pool.threads[0] !== first, 5_000);
-      const booting = mv.pool.threads[0]!;
-      // A batch waits for the replacement, which dies before it is ready.
-      const waiting = [post(`${tg.http}/v2/models/mlp/infer`, body, {}, 60_000), post(`${tg.http}/v2/models/mlp/infer`, body, {}, 60_000)];
-      await waitFor('the batch to be handed to the pool', async () => (await metricValue(tg.gateway, 'switchyard_inflight_batches', { model: 'mlp' })) > 0, 5_000);
-      await booting.terminate();
-
-      let answered = false;
-      const answers = Promise.all(waiting).finally(() => (answered = true));
-      try {
-        await waitFor('the waiting batch to be answered (200, or 503 to retry)', () => answered, 5_000, 10);
-        for (const answer of await answers) assert.ok(answer.status === 200 || answer.status === 503, `${answer.status} ${answer.text}`);
-        await waitFor('the pool to be refilled', () => mv.pool.threads.length === mv.manifest.execution.instances, 5_000);
-        const later = await post(`${tg.http}/v2/models/mlp/infer`, body, {}, 10_000);
-        assert.equal(later.status, 200, later.text);
-      } finally {
-        // Unwedge for the gateway's close: a new request makes piscina start a worker, which also takes the stuck batch.
-        if (!answered) {
-          await post(`${tg.http}/v2/models/mlp/infer`, body, {}, 30_000).catch(() => undefined);
-          await answers.catch(() => undefined);
-        }
-      }
-    },
-  );
-});
-
-describe('a replacement worker that dies while it boots, next to a busy healthy worker', () => {
-  it(
-    'the recovery leaves the healthy worker alone: its batch is answered and the process does not abort',
-    async () => {
-      // In a child process: if the kill lands inside onnxruntime-node it aborts that process, not the test runner.
-      const script = fileURLToPath(new URL('../helpers/boot-death-scenario.js', import.meta.url));
-      const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-      const timer = setTimeout(() => child.kill('SIGKILL'), 40_000);
-      const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('exit', (c, s) => resolve([c, s])));
-      clearTimeout(timer);
-      assert.deepEqual({ code, signal }, { code: 0, signal: null }, `the scenario's process ended abnormally:\n${stderr.slice(-2000)}`);
-      const report = JSON.parse(stdout.trim().split('\n').pop()!) as BootDeathReport;
-      assert.ok(report.healthyWorkerSurvived, `the healthy worker was terminated by the recovery (its request: ${JSON.stringify(report.statuses)})`);
-      assert.deepEqual(report.statuses, { 200: 1 }, 'the request on the healthy worker is answered; it was in no failed batch');
-      assert.equal(report.threadsAtEnd, 2, 'the pool is back to two workers');
-    },
-  );
 });

@@ -70,7 +70,7 @@ export async function startFollowingGateway(registryUrl: string, config: Partial
 
 /** The weights the gateway's router applies for `model` (switchyard_traffic_weight_percent), by version; shadows under `shadow:<v>`. */
 export async function appliedWeights(gateway: Gateway, model: string): Promise<Record<string, number>> {
-  const metric = gateway.registry.getSingleMetric('switchyard_traffic_weight_percent');
+  const metric = (await gateway.metricsRegistry()).getSingleMetric('switchyard_traffic_weight_percent');
   if (!metric) return {};
   const out: Record<string, number> = {};
   for (const v of (await metric.get()).values) {

@@ -116,7 +116,7 @@ describe('writeExampleRepository', () => {
       assert.deepEqual(manifest.inputs, [{ name: 'features', datatype: 'FP32', shape: [-1, spec.features] }]);
       assert.deepEqual(manifest.outputs, [{ name: 'probabilities', datatype: 'FP32', shape: [-1, spec.classes] }]);
       assert.deepEqual(manifest.batching, { max_batch_size: spec.maxBatch, max_queue_delay_us: 0, preferred_batch_sizes: [], max_queue_size: 4096 });
-      assert.deepEqual(manifest.execution, { instances: 1, intra_op_threads: 1, providers: ['cpu'] });
+      assert.deepEqual(manifest.execution, { mode: 'auto', instances: 1, intra_op_threads: 1, providers: ['cpu'] });
       const session = await ort.InferenceSession.create(join(dir, MODEL_FILE));
       assert.deepEqual([session.inputNames, session.outputNames], [['features'], ['probabilities']]);
       await session.release();

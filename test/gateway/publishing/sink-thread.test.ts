@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { RecordBatchEncoder } from '../../../gateway/publishing/record-encoder.js';
-import { SinkThread } from '../../../gateway/publishing/sink-thread.js';
+import { PortSink } from '../../../gateway/publishing/port-sink.js';
+import { SinkThread, type SinkSpec } from '../../../gateway/publishing/sink-thread.js';
+import { createLogger } from '../../../runtime/log.js';
 import { RECORD_STREAM_FIELD, RECORD_STREAM_KEY } from '../../../runtime/records.js';
 import { redisGate } from '../../helpers/redis-gate.js';
 import { eventually, startTestMonitor } from '../../monitor/helpers/monitor.js';
@@ -30,12 +32,24 @@ function encodedGroup(n: number): { bytes: Buffer; records: number } {
   return batch;
 }
 
+/** A sink thread and one publisher's end of it (a shard's PortSink); `restarted` counts replacements of the thread. */
+function connectedSink(spec: SinkSpec): { thread: SinkThread; sink: PortSink; restarts: () => number } {
+  let restarts = 0;
+  const sink = new PortSink(spec.kind);
+  const thread: SinkThread = new SinkThread(spec, createLogger({ component: 'test' }, 'error', () => {}), () => {
+    restarts++;
+    sink.connect(thread.connect());
+  });
+  sink.connect(thread.connect());
+  return { thread, sink, restarts: () => restarts };
+}
+
 describe('record sink thread', () => {
   it('delivers batches to the monitor over gRPC, each send resolving once the monitor has it', async (t) => {
     const m = await startTestMonitor();
-    const sink = new SinkThread({ kind: 'grpc', address: m.grpc });
+    const { thread, sink } = connectedSink({ kind: 'grpc', address: m.grpc });
     t.after(async () => {
-      await sink.close();
+      await thread.close();
       await m.stop();
     });
     assert.equal(sink.name, 'grpc');
@@ -47,28 +61,39 @@ describe('record sink thread', () => {
   });
 
   it('fails a send the sink cannot make, and every later one alike: nothing waits behind a failure', async (t) => {
-    const unreachable = new SinkThread({ kind: 'grpc', address: '127.0.0.1:1' });
-    t.after(() => unreachable.close());
+    const { thread, sink } = connectedSink({ kind: 'grpc', address: '127.0.0.1:1' });
+    t.after(() => thread.close());
     const batch = encodedGroup(2);
-    await assert.rejects(unreachable.send(batch.bytes, batch.records), /UNAVAILABLE|ECONNREFUSED|No connection/i);
-    await assert.rejects(unreachable.send(batch.bytes, batch.records), /UNAVAILABLE|ECONNREFUSED|No connection/i);
+    await assert.rejects(sink.send(batch.bytes, batch.records), /UNAVAILABLE|ECONNREFUSED|No connection/i);
+    await assert.rejects(sink.send(batch.bytes, batch.records), /UNAVAILABLE|ECONNREFUSED|No connection/i);
   });
 
-  it('fails the sends of a thread that dies, and starts a new thread for the next send', async (t) => {
-    // an address that is no HOST:PORT: the thread throws while building its sink
-    const broken = new SinkThread({ kind: 'grpc', address: '' });
-    t.after(() => broken.close());
-    const batch = encodedGroup(1);
-    await assert.rejects(broken.send(batch.bytes, batch.records), /monitor address '' is not HOST:PORT/);
-    await assert.rejects(broken.send(batch.bytes, batch.records), /monitor address '' is not HOST:PORT/, 'a new thread, which fails alike');
+  it('refuses a monitor address that is not HOST:PORT when it is made, not by dying', () => {
+    assert.throws(() => new SinkThread({ kind: 'grpc', address: '' }, createLogger({ component: 'test' }, 'error', () => {}), () => {}), /monitor address '' is not HOST:PORT/);
+  });
+
+  it('fails the sends of a thread that dies; a replacement thread takes the next ones', async (t) => {
+    const m = await startTestMonitor();
+    const { thread, sink, restarts } = connectedSink({ kind: 'grpc', address: m.grpc });
+    t.after(async () => {
+      await thread.close();
+      await m.stop();
+    });
+    const batch = encodedGroup(3);
+    await sink.send(batch.bytes, batch.records);
+    await thread.thread.terminate();
+    await assert.rejects(sink.send(batch.bytes, batch.records), /not reachable/, 'a send to the dead thread fails at once');
+    await eventually('a replacement thread connected', () => (restarts() === 1 ? true : undefined));
+    await sink.send(batch.bytes, batch.records);
+    await eventually('six predictions of m v1', () => (m.monitor.status().models.m?.versions['1']?.samples.predictions === 6 ? true : undefined));
   });
 
   it('appends batches to the Redis stream as they were encoded', { skip: redis.skip }, async (t) => {
     assert.equal(redis.problem, undefined, redis.problem);
-    const sink = new SinkThread({ kind: 'redis', url: redis.url, maxLength: 1000 });
+    const { thread, sink } = connectedSink({ kind: 'redis', url: redis.url, maxLength: 1000 });
     const reader = new Redis(redis.url);
     t.after(async () => {
-      await sink.close();
+      await thread.close();
       reader.disconnect();
     });
     assert.equal(sink.name, 'redis');

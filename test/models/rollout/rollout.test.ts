@@ -110,7 +110,11 @@ describe('progressive rollout: registry controller + gateway + live traffic', ()
   const registryMetric = async (name: string, labels: Record<string, string>): Promise<number> => sampleSum(await scrape(`${service.url}/metrics`), name, labels);
   const auditSince = async (seq: number) => (await api('GET', `/api/v1/audit?model=${MODEL}&since=${seq}&limit=1000`)).body.records as Array<{ seq: number; actor: string; action: string; alias?: string; version?: string; note?: string; after: { aliases: Record<string, string>; traffic: { variants: Array<{ target: string; weight: number }> } } }>;
   /** Gateway requests of a version that did not end OK. */
-  const failedAt = async (version: string): Promise<number> => (await metricValue(gw.gateway, 'switchyard_requests_total', { model: MODEL, version })) - (await metricValue(gw.gateway, 'switchyard_requests_total', { model: MODEL, version, status: 'OK' }));
+  const failedAt = async (version: string): Promise<number> => {
+    // one snapshot of the gateway's series: the load is still running
+    const snapshot = { registry: await gw.gateway.metricsRegistry() };
+    return (await metricValue(snapshot, 'switchyard_requests_total', { model: MODEL, version })) - (await metricValue(snapshot, 'switchyard_requests_total', { model: MODEL, version, status: 'OK' }));
+  };
 
   before(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'switchyard-rollout-'));
