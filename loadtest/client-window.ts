@@ -9,7 +9,7 @@ export interface ClientWindow {
   client: LoadClientName;
   /** Connections the requests were spread over. */
   connections: number;
-  /** 2xx answers (gRPC: HTTP 200; grpc-status is not the client's to read, see h2load.ts). */
+  /** 2xx answers (gRPC through h2load: HTTP 200 — it never reads grpc-status; bench-client.ts takes the gateway's refusals off). */
   requests: number;
   /** Everything else by kind: `http 429`, `connect`, `timeout`, `stream failed`, ... */
   errors: Record<string, number>;

@@ -67,8 +67,8 @@ export function gatewayArgs(repository: string, flags: GatewayFlags, ports: Gate
 
 /** Every `--flag` that `switchyard gateway --help` names. */
 export async function gatewayHelpFlags(): Promise<Set<string>> {
-  const { stdout } = await promisify(execFile)(process.execPath, [CLI, 'gateway', '--help'], { timeout: 30_000 });
-  return new Set(stdout.match(/--[a-z][a-z0-9-]*/g));
+  const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, 'gateway', '--help'], { timeout: 30_000 });
+  return new Set(`${stdout}\n${stderr}`.match(/--[a-z][a-z0-9-]*/g));
 }
 
 /** `flags` less those this gateway does not list, and the flags dropped. */
