@@ -87,9 +87,7 @@ export function benchServers(setup: BenchServerSetup): ServerKind[] {
       ],
       perModel: false,
       start: async () => {
-        const [http, grpc, metrics] = await freePorts(3, HOST);
-        const ports = { http: http!, grpc: grpc!, metrics: metrics! };
-        const gateway = await GatewayProcess.start({ repository: setup.repository, flags: setup.gatewayFlags, ports });
+        const gateway = await GatewayProcess.start({ repository: setup.repository, flags: setup.gatewayFlags });
         return {
           pid: gateway.pid,
           port: (wire) => (wire === 'grpc' ? gateway.ports.grpc : gateway.ports.http),

@@ -1,12 +1,14 @@
 /**
  * The gateway under test as a child process (`switchyard gateway`), started
- * exactly as an operator would, on the ports given or on OS-chosen ones read
- * back from its "gateway ready" log line. Its log is kept (the tail is shown
- * on failure). Its --help says which flags this build takes.
+ * exactly as an operator would, on loopback ports free at the time (given
+ * explicitly: a gateway with several shards on one port cannot use port 0),
+ * ready once it logs "gateway ready". Its log is kept (the tail is shown on
+ * failure). Its --help says which flags this build takes.
  */
 import { execFile, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { freePorts } from './free-port.js';
 import { readyEntry } from './ready-line.js';
 import { spawnNode, stopChild } from './spawn-node.js';
 
@@ -24,8 +26,6 @@ export interface GatewayFlags {
 export interface GatewayProcessOptions {
   repository: string;
   flags: GatewayFlags;
-  /** Absent: OS-chosen ports (port 0), which a gateway with several shards on one port cannot use. */
-  ports?: GatewayPorts;
   cpus?: string;
   nodeArgs?: string[];
   startTimeoutMs?: number;
@@ -90,18 +90,18 @@ export class GatewayProcess {
     private readonly log: string[],
   ) {}
 
-  static start(options: GatewayProcessOptions): Promise<GatewayProcess> {
-    const child = spawnNode(CLI, gatewayArgs(options.repository, options.flags, options.ports), {
+  static async start(options: GatewayProcessOptions): Promise<GatewayProcess> {
+    const [http, grpc, metrics] = await freePorts(3);
+    const ports = { http: http!, grpc: grpc!, metrics: metrics! };
+    const child = spawnNode(CLI, gatewayArgs(options.repository, options.flags, ports), {
       cpus: options.cpus,
       nodeArgs: options.nodeArgs,
       stdio: ['ignore', 'ignore', 'pipe'],
       env: { ...process.env, SWITCHYARD_LOG_LEVEL: 'info' },
     });
     const log: string[] = [];
-    return readyEntry(child, 'gateway ready', options.startTimeoutMs ?? 30_000, log, LOG_LINES).then((entry) => {
-      const { http, grpc, metrics } = entry as { http: number; grpc: number; metrics: number };
-      return new GatewayProcess(child, options.ports ?? { http, grpc, metrics }, log);
-    });
+    await readyEntry(child, 'gateway ready', options.startTimeoutMs ?? 30_000, log, LOG_LINES);
+    return new GatewayProcess(child, ports, log);
   }
 
   get pid(): number {
