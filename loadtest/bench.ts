@@ -1,288 +1,229 @@
 /**
- * `npm run bench`: the comparison benchmark. In one bounded run, on both
- * bundled models (small `tabular`, heavy `mlp`), on the same model.onnx:
- *  - raw-ort: raw in-process ONNX Runtime (raw-ort*.ts), the limit;
- *  - naive-http: a hand-written node:http server calling session.run per
- *    request (naive-server.ts), the baseline;
- *  - switchyard-http-json, switchyard-http-binary, switchyard-grpc: the
- *    gateway as a child process;
- * each server target closed loop at rising concurrency (single-row requests),
- * then one open-loop step above saturation on switchyard-http-binary (mlp):
- * true queueing latency from the scheduled send time, and the 429s.
- * Prints a markdown table (ratios to raw and to naive) on stdout, progress on
- * stderr; writes loadtest/results/latest.json (`{machine, runs: [...]}`) and
- * latest.md. Loopback only; the run stops itself (hard limit 280 s).
+ * `npm run bench`: the gateway against the limits around it, in one bounded
+ * run, on both bundled models (small `tabular`, heavy `mlp`), single-row
+ * requests, each server alone on the machine in turn:
+ *  - raw-ort: raw ONNX Runtime, one session, one thread, its own process
+ *    (raw-ort*.ts): rows/s and CPU per row by batch size, single-row latency;
+ *  - transport-echo-http / transport-echo-grpc: bare uWS and bare node:http2
+ *    servers answering the gateway's exact requests with a fixed answer
+ *    (echo-*-server.ts): the transport limits;
+ *  - naive-http: node:http + session.run per request (naive-server.ts);
+ *  - switchyard-http-json, -http-binary, -grpc: the gateway as a child process;
+ * closed loop at concurrency 1/8/64 through wrk and h2load where installed
+ * (bench-client.ts), then one open-loop step above saturation. Every target's
+ * first answer is checked. Prints the results and targets tables
+ * (bench-report.ts, bench-targets.ts) on stdout, progress on stderr; writes
+ * loadtest/results/latest.json and latest.md. Loopback only; it stops itself
+ * at a hard time limit, printed at the start.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir, type, release } from 'node:os';
+import { availableParallelism, cpus, release, tmpdir, type } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ChildProcess } from 'node:child_process';
-import { MLP_WIDTHS, TABULAR_FEATURES } from '../models/examples.js';
-import { writeExampleRepository } from '../models/examples.js';
+import { MLP_WIDTHS, TABULAR_FEATURES, writeExampleRepository } from '../models/examples.js';
 import { MODEL_FILE } from '../models/manifest.js';
 import { versionDirectory } from '../models/repository-writer.js';
-import { ClientProcess } from './client-process.js';
+import { checkAnswer, type ExpectedAnswer } from './answer-check.js';
+import { BenchClient } from './bench-client.js';
+import { BENCH_HELP, parseBenchOptions, type BenchOptions } from './bench-options.js';
+import { renderBenchReport, type AnswerCheckResult } from './bench-report.js';
+import { closedRun, openRun, rawRuns, type BenchRun } from './bench-run.js';
+import { benchServers, HOST, type RunningServer, type ServerKind } from './bench-servers.js';
+import { benchTargets } from './bench-targets.js';
 import { NOISE_CORES } from './core-report.js';
-import { GatewayProcess, type GatewayFlags } from './gateway-process.js';
-import type { LoadStepResult } from './load-step.js';
-import type { PayloadSpec } from './payload.js';
+import { flagArgs, gatewayHelpFlags, listedFlags, type GatewayFlags } from './gateway-process.js';
+import { buildPayload, type PayloadSpec } from './payload.js';
 import { waitForQuiet } from './quiet.js';
-import type { RawOrtResult } from './raw-ort.js';
 import { runRawOrtProcess } from './raw-ort-process.js';
-import { spawnNode, stopAllChildren, stopChild } from './spawn-node.js';
-import type { Endpoints, TargetName } from './targets.js';
-
-type BenchTarget = 'raw-ort' | 'naive-http' | 'switchyard-http-json' | 'switchyard-http-binary' | 'switchyard-grpc';
+import { stopAllChildren } from './spawn-node.js';
+import { wireRequest, type Wire } from './wire-request.js';
 
 const MODELS = [
   { name: 'tabular', width: TABULAR_FEATURES },
   { name: 'mlp', width: MLP_WIDTHS[0]! },
 ] as const;
-/** Server targets, each with the client (wire format) that drives it. */
-const SERVER_TARGETS: Array<{ target: Exclude<BenchTarget, 'raw-ort'>; client: TargetName; server: 'naive' | 'gateway' }> = [
-  { target: 'naive-http', client: 'http-json', server: 'naive' },
-  { target: 'switchyard-http-json', client: 'http-json', server: 'gateway' },
-  { target: 'switchyard-http-binary', client: 'http-binary', server: 'gateway' },
-  { target: 'switchyard-grpc', client: 'grpc', server: 'gateway' },
-];
 const CONCURRENCY = [1, 8, 64];
-const WARMUP_MS = 500;
-const DURATION_MS = 1500;
-/** Per model and target, unmeasured load before its first step (JIT, heaps). */
-const SERVER_WARMUP_MS = 800;
-const RAW_BATCHES = [1, 64];
-const OPEN = { model: 'mlp', target: 'switchyard-http-binary' as const, overload: 1.5, warmupMs: 500, durationMs: 2000, maxInflight: 1024 };
-/** The gateway's configuration, the same for every model and transport; raw ORT runs as many sessions × threads. */
-const GATEWAY: GatewayFlags = { instances: 1, intraOpThreads: 1, maxQueueSize: 256 };
-const TIME_LIMIT_S = 280;
-const QUIET_BUDGET_MS = 15_000;
+/** gRPC once more with a connection per call in flight (h2load -cC -m1): many single-call clients cost a server more than one multiplexing channel. */
+const GRPC_CONNECTION_PER_CALL = [8, 64];
+const RAW = { batches: [1, 8, 32, 64, 128], warmupMs: 300, durationMs: 1000, latencyMs: 1000 };
+/** Extra warm-up before a target's first window (a fresh code path: JIT, buffers). */
+const FIRST_WARMUP_EXTRA_S = 1;
+/** Open loop on switchyard-http-binary above its closed-loop saturation: queueing latency and 429s (gateway --max-queue-size). */
+const OPEN = { model: 'mlp', overload: 1.5, warmupS: 1, durationS: 3, maxInflight: 1024 };
+const GATEWAY_FLAGS = { intraOpThreads: 1, maxQueueSize: 256 } satisfies GatewayFlags;
+const QUIET_BUDGET_MS = 20_000;
 const OUT = fileURLToPath(new URL('../../loadtest/results/latest.json', import.meta.url));
 
 const progress = (msg: string): void => void process.stderr.write(`[bench] ${msg}\n`);
 
-/** One row of results/latest.json. */
-interface Run {
-  target: BenchTarget;
-  model: string;
-  mode: 'closed' | 'open';
-  /** raw-ort only: rows per session.run (its rows differ only in this). */
-  batch?: number;
-  concurrency?: number;
-  rate?: number;
-  rows_per_s: number;
-  requests_per_s: number;
-  p50_us: number | null;
-  p99_us: number | null;
-  errors: Record<string, number>;
+function windowPlans(wire: Wire): Array<{ concurrency: number; connections: number }> {
+  const plans = CONCURRENCY.map((concurrency) => ({ concurrency, connections: wire === 'grpc' ? 1 : concurrency }));
+  if (wire === 'grpc') plans.push(...GRPC_CONNECTION_PER_CALL.map((c) => ({ concurrency: c, connections: c })));
+  return plans;
 }
 
-/** Extra per-row detail for the markdown table only. */
-interface Detail {
-  batch?: number;
-  p90Us?: number;
-  p999Us?: number;
-  maxUs?: number;
-  background?: number;
-  note?: string;
+/** Seconds the run should take on a quiet machine: windows, raw ORT, open loop, starts. */
+function plannedSeconds(kinds: readonly ServerKind[], o: BenchOptions): number {
+  const targets = kinds.flatMap((k) => k.targets);
+  const windows = targets.reduce((n, t) => n + windowPlans(t.wire).length, 0) * MODELS.length;
+  const raw = MODELS.length * (2 + (RAW.batches.length * (RAW.warmupMs + RAW.durationMs) + RAW.latencyMs) / 1000);
+  return Math.ceil(windows * (o.warmupS + o.durationS + 0.3) + targets.length * MODELS.length * FIRST_WARMUP_EXTRA_S + raw + OPEN.warmupS + OPEN.durationS + 20);
 }
 
-class NaiveServer {
-  private constructor(
-    private readonly child: ChildProcess,
-    readonly port: number,
-  ) {}
+function payloadSpec(model: (typeof MODELS)[number]): PayloadSpec {
+  return { model: model.name, input: 'features', output: 'probabilities', rows: 1, width: model.width, seed: 7 };
+}
 
-  static start(modelFile: string, model: string): Promise<NaiveServer> {
-    const script = fileURLToPath(new URL('./naive-server.js', import.meta.url));
-    const child = spawnNode(script, [modelFile, model], { stdio: ['ignore', 'pipe', 'inherit'] });
-    return new Promise((resolve, reject) => {
-      let out = '';
-      const timer = setTimeout(() => reject(new Error('naive server not ready after 20 s')), 20_000);
-      child.once('exit', (code) => reject(new Error(`naive server exited (${code})`)));
-      child.stdout!.setEncoding('utf8').on('data', (c: string) => {
-        out += c;
-        const m = /naive ready (\d+)/.exec(out);
-        if (m) {
-          clearTimeout(timer);
-          resolve(new NaiveServer(child, Number(m[1])));
-        }
-      });
-    });
-  }
+interface BenchContext {
+  options: BenchOptions;
+  client: BenchClient;
+  runs: BenchRun[];
+  checks: AnswerCheckResult[];
+  /** Raw ORT's outputs for each model's request row. */
+  references: Map<string, number[]>;
+  /** Waits (bounded over the whole run) for the machine to be quiet but for our `ownPids`. */
+  quiet(ownPids: number[]): Promise<void>;
+}
 
-  get pid(): number {
-    return this.child.pid!;
-  }
-
-  stop(): Promise<void> {
-    return stopChild(this.child, 3_000);
+async function measureRawOrt(ctx: BenchContext, repository: string): Promise<void> {
+  for (const model of MODELS) {
+    const spec = payloadSpec(model);
+    await ctx.quiet([]);
+    progress(`${model.name}: raw ORT, 1 session × 1 thread, batches ${RAW.batches.join('/')}`);
+    const modelFile = join(versionDirectory(repository, model.name, '1'), MODEL_FILE);
+    const raw = await runRawOrtProcess({ modelFile, instances: 1, intraOpThreads: 1, input: spec.input, output: spec.output, width: spec.width, ...RAW, probe: spec }, undefined, 60_000);
+    ctx.references.set(model.name, raw.reference);
+    ctx.runs.push(...rawRuns(model.name, raw));
+    progress(`${model.name}: raw single-row p50 ${raw.singleRow.p50Us} µs; ${raw.batches.map((b) => `batch ${b.batch}: ${b.rowsPerSecond} rows/s, ${b.cpuUsPerRow} µs CPU/row`).join('; ')}`);
   }
 }
 
-function compare(answer: number[], reference: number[]): string {
-  if (answer.length !== reference.length) return `MISMATCH (${answer.length} values, raw ${reference.length})`;
-  const diff = answer.reduce((max, a, i) => Math.max(max, Math.abs(a - reference[i]!)), 0);
-  return diff <= 1e-5 ? 'ok' : `MISMATCH (max |Δ| ${diff.toExponential(2)})`;
+async function measureTargets(ctx: BenchContext, kind: ServerKind, server: RunningServer, model: (typeof MODELS)[number]): Promise<void> {
+  const spec = payloadSpec(model);
+  const payload = buildPayload(spec);
+  for (const { target, wire } of kind.targets) {
+    const request = wireRequest(wire, payload);
+    const port = server.port(wire);
+    const expected: ExpectedAnswer = kind.fixedAnswer ? { kind: 'fixed', bytes: kind.fixedAnswer } : { kind: 'outputs', output: spec.output, values: ctx.references.get(model.name)! };
+    const check = await checkAnswer(HOST, port, request, expected);
+    ctx.checks.push({ target, model: model.name, result: check });
+    progress(`${model.name} ${target}: answer ${check}`);
+    for (const [i, plan] of windowPlans(wire).entries()) {
+      const warmupS = ctx.options.warmupS + (i === 0 ? FIRST_WARMUP_EXTRA_S : 0);
+      const w = await ctx.client.measure({ pid: server.pid, host: HOST, port, metricsUrl: server.metricsUrl, model: model.name }, request, spec, { ...plan, warmupS, durationS: ctx.options.durationS });
+      const failure = server.failure();
+      if (failure) throw new Error(failure);
+      const run = closedRun(target, model.name, plan.concurrency, w);
+      ctx.runs.push(run);
+      progress(
+        `${model.name} ${target} c=${plan.concurrency} conns=${plan.connections} (${w.client}): ${run.requests_per_s} req/s, p50 ${run.p50_us} µs, p99 ${run.p99_us} µs, errors ${JSON.stringify(run.errors)}, ` +
+          `mean batch ${run.mean_batch ?? '–'}, CPU ${run.gateway_cpu_us_per_row ?? run.server_cpu_us_per_row ?? '–'} µs/row, other procs ${run.other_cores?.toFixed(2) ?? '–'} cores`,
+      );
+    }
+  }
+}
+
+async function measureOpenLoop(ctx: BenchContext, server: RunningServer): Promise<void> {
+  const closed = ctx.runs.filter((r) => r.model === OPEN.model && r.target === 'switchyard-http-binary' && r.mode === 'closed');
+  const rate = Math.round(Math.max(...closed.map((r) => r.requests_per_s)) * OPEN.overload);
+  progress(`${OPEN.model} switchyard-http-binary: open loop at ${rate} req/s (${OPEN.overload}× closed-loop saturation), Node client`);
+  const model = MODELS.find((m) => m.name === OPEN.model)!;
+  const ref = { pid: server.pid, host: HOST, port: server.port('http-binary'), metricsUrl: server.metricsUrl, model: OPEN.model };
+  const step = await ctx.client.openLoop(ref, payloadSpec(model), rate, OPEN.maxInflight, OPEN);
+  ctx.runs.push(openRun(OPEN.model, step));
+  progress(`open loop: ${step.scheduled} scheduled, ${step.requests} ok, p50 ${step.latency.p50Us} µs, p99 ${step.latency.p99Us} µs, errors ${JSON.stringify(step.errors)}`);
+}
+
+/** Each kind of server alone in turn: started (per model when it loads one), measured, stopped. */
+async function measureServers(ctx: BenchContext, kinds: readonly ServerKind[]): Promise<void> {
+  for (const kind of kinds) {
+    let server: RunningServer | undefined;
+    for (const model of MODELS) {
+      if (!server || kind.perModel) {
+        await server?.stop();
+        server = await kind.start(model.name);
+        progress(`${kind.name} started (pid ${server.pid})`);
+      }
+      await ctx.quiet([server.pid]);
+      await measureTargets(ctx, kind, server, model);
+      if (kind.name === 'switchyard' && model.name === OPEN.model) await measureOpenLoop(ctx, server);
+    }
+    await server?.stop();
+  }
 }
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const watchdog = setTimeout(() => {
-    progress(`time limit of ${TIME_LIMIT_S} s reached: stopping`);
-    void stopAllChildren().finally(() => process.exit(2));
-  }, TIME_LIMIT_S * 1000);
-  watchdog.unref();
+  const options = parseBenchOptions(process.argv.slice(2));
+  if (!options) return void process.stdout.write(BENCH_HELP);
   const temp = await mkdtemp(join(tmpdir(), 'switchyard-bench-'));
   const repository = join(temp, 'models');
-  const stoppers: Array<() => Promise<void>> = [];
-  const runs: Run[] = [];
-  const details: Detail[] = [];
-  const probes: string[] = [];
-  const busy: string[] = [];
+  const gateway = listedFlags({ shards: options.shards, ...GATEWAY_FLAGS }, await gatewayHelpFlags());
+  const kinds = benchServers({ repository, threads: options.shards, gatewayFlags: gateway.flags });
+  const planned = plannedSeconds(kinds, options);
+  const limitS = Math.ceil(planned * 1.25 + QUIET_BUDGET_MS / 1000 + 60);
+  progress(`planned ~${planned} s on a quiet machine; hard time limit ${limitS} s`);
+  const watchdog = setTimeout(() => {
+    progress(`time limit of ${limitS} s reached: stopping`);
+    void stopAllChildren()
+      .then(() => rm(temp, { recursive: true, force: true }))
+      .finally(() => process.exit(2));
+  }, limitS * 1000);
+  watchdog.unref();
+
+  const client = await BenchClient.create(temp, options.nodeClient);
   let quietBudget = QUIET_BUDGET_MS;
-  const quiet = async (own: number[]): Promise<void> => {
-    const q = await waitForQuiet({ maxWaitMs: quietBudget, thresholdCores: NOISE_CORES, ownPids: own });
-    if (!q) return;
-    quietBudget = Math.max(0, quietBudget - q.waitedMs);
-    if (q.cores > NOISE_CORES) busy.push(`${q.cores.toFixed(2)} cores busy with other processes before a step after waiting ${(q.waitedMs / 1000).toFixed(1)} s`);
+  const ctx: BenchContext = {
+    options,
+    client,
+    runs: [],
+    checks: [],
+    references: new Map(),
+    quiet: async (ownPids) => {
+      const q = await waitForQuiet({ maxWaitMs: quietBudget, thresholdCores: NOISE_CORES, ownPids });
+      if (q) quietBudget = Math.max(0, quietBudget - q.waitedMs);
+    },
   };
   try {
     await writeExampleRepository(repository);
-    const gateway = await GatewayProcess.start({ repository, flags: GATEWAY });
-    stoppers.push(() => gateway.stop());
-    const client = ClientProcess.start(undefined);
-    stoppers.push(() => client.stop());
-    const gatewayEndpoints: Endpoints = { host: '127.0.0.1', httpPort: gateway.ports.http, grpcPort: gateway.ports.grpc };
-    progress(`gateway pid ${gateway.pid} (http ${gateway.ports.http}, grpc ${gateway.ports.grpc}); client pid ${client.pid}`);
+    await measureRawOrt(ctx, repository);
+    await measureServers(ctx, kinds);
 
-    for (const model of MODELS) {
-      const payload: PayloadSpec = { model: model.name, input: 'features', output: 'probabilities', rows: 1, width: model.width, seed: 7 };
-      const modelFile = join(versionDirectory(repository, model.name, '1'), MODEL_FILE);
-      await quiet([gateway.pid, client.pid ?? 0]);
-      progress(`${model.name}: raw ORT, ${GATEWAY.instances} session × ${GATEWAY.intraOpThreads} thread, batches ${RAW_BATCHES.join('/')}`);
-      const raw: RawOrtResult = await runRawOrtProcess(
-        { modelFile, instances: GATEWAY.instances!, intraOpThreads: GATEWAY.intraOpThreads!, input: payload.input, output: payload.output, width: payload.width, batches: RAW_BATCHES, warmupMs: 300, durationMs: 1000, latencyMs: 1000, probe: payload },
-        undefined,
-        60_000,
-      );
-      for (const b of raw.batches) {
-        const single = b.batch === 1;
-        runs.push({
-          target: 'raw-ort', model: model.name, mode: 'closed', batch: b.batch, concurrency: 1, rows_per_s: b.rowsPerSecond, requests_per_s: Math.round(b.rowsPerSecond / b.batch),
-          p50_us: single ? raw.singleRow.p50Us : null, p99_us: single ? raw.singleRow.p99Us : null, errors: {},
-        });
-        details.push({
-          batch: b.batch, background: raw.backgroundCores,
-          ...(single ? { p90Us: raw.singleRow.p90Us, p999Us: raw.singleRow.p999Us, maxUs: raw.singleRow.maxUs } : { note: `batch ${b.batch}; mean ${b.usPerRun} µs per run` }),
-        });
-      }
-      progress(`${model.name}: raw best ${raw.best.rowsPerSecond} rows/s (batch ${raw.best.batch}), single-row p50 ${raw.singleRow.p50Us} µs`);
-
-      const naive = await NaiveServer.start(modelFile, model.name);
-      stoppers.push(() => naive.stop());
-      const naiveEndpoints: Endpoints = { host: '127.0.0.1', httpPort: naive.port, grpcPort: 0 };
-      for (const t of SERVER_TARGETS) {
-        const endpoints = t.server === 'naive' ? naiveEndpoints : gatewayEndpoints;
-        const pid = t.server === 'naive' ? naive.pid : gateway.pid;
-        probes.push(`${model.name} ${t.target}: ${compare(await client.probe(t.client, endpoints, payload), raw.reference)}`);
-        await client.run({ target: t.client, endpoints, payload, concurrency: 16, warmupMs: SERVER_WARMUP_MS, durationMs: 100 });
-        for (const concurrency of CONCURRENCY) {
-          if (gateway.exited) throw new Error(`gateway exited:\n${gateway.logTail()}`);
-          await quiet([pid, client.pid ?? 0]);
-          const step = await client.run({
-            target: t.client, endpoints, payload, concurrency, warmupMs: WARMUP_MS, durationMs: DURATION_MS,
-            server: { pid, metricsUrl: t.server === 'gateway' ? gateway.metricsUrl : undefined, model: model.name },
-          });
-          record(runs, details, t.target, model.name, step);
-          progress(`${model.name} ${t.target} c=${concurrency}: ${Math.round(step.rowsPerSecond)} rows/s, p50 ${step.latency.p50Us} µs, p99 ${step.latency.p99Us} µs, errors ${JSON.stringify(step.errors)}, other procs ${step.backgroundCores?.toFixed(2) ?? '–'} cores`);
-        }
-      }
-      await naive.stop();
-      stoppers.splice(stoppers.length - 1, 1);
-
-      if (model.name === OPEN.model) {
-        const closed = runs.filter((r) => r.model === OPEN.model && r.target === OPEN.target && r.mode === 'closed');
-        const saturation = Math.max(...closed.map((r) => r.requests_per_s));
-        const rate = Math.round(saturation * OPEN.overload);
-        await quiet([gateway.pid, client.pid ?? 0]);
-        progress(`${model.name} ${OPEN.target}: open loop at ${rate} req/s (${OPEN.overload}× closed-loop saturation of ${Math.round(saturation)} req/s)`);
-        const step = await client.run({
-          target: 'http-binary', endpoints: gatewayEndpoints, payload, concurrency: 0, rate, maxInflight: OPEN.maxInflight,
-          warmupMs: OPEN.warmupMs, durationMs: OPEN.durationMs, server: { pid: gateway.pid, metricsUrl: gateway.metricsUrl, model: model.name },
-        });
-        record(runs, details, OPEN.target, model.name, step);
-        progress(`open loop: ${step.scheduled} scheduled, ${step.requests} ok (${Math.round(step.requestsPerSecond)}/s), p50 ${step.latency.p50Us} µs, p99 ${step.latency.p99Us} µs, errors ${JSON.stringify(step.errors)}, error p50 ${step.errorLatency?.p50Us} µs, max send lag ${step.maxSendLagMs} ms`);
-      }
-    }
-    await client.stop();
-    await gateway.stop();
-    stoppers.length = 0;
-
-    const machine = {
-      cpus: cpus().length,
-      cpu_model: cpus()[0]?.model ?? 'unknown',
-      node: process.version,
-      os: `${type()} ${release()} ${process.arch}`,
-    };
-    const placement = `placement: not pinned — every server (raw ORT process, naive server, gateway) and the load client (its own Node process) are placed by the OS scheduler on all ${machine.cpus} CPUs; the same for every target. Raw ORT and the gateway: ${GATEWAY.instances} session × ${GATEWAY.intraOpThreads} intra-op thread, the gateway worker's session options; naive server: onnxruntime-node default session options, main thread. Gateway --max-queue-size ${GATEWAY.maxQueueSize}.`;
-    const report = renderTable(runs, details, machine, placement, probes, busy, started);
+    const machine = { cpus: cpus().length, available_parallelism: availableParallelism(), cpu_model: cpus()[0]?.model ?? 'unknown', node: process.version, os: `${type()} ${release()} ${process.arch}` };
+    const clients = { http: client.clientFor('http-binary'), grpc: client.clientFor('grpc') };
+    const configuration = { shards: options.shards, gateway_flags: flagArgs(gateway.flags), gateway_flags_not_listed: gateway.dropped, clients, warmup_s: options.warmupS, duration_s: options.durationS, first_warmup_extra_s: FIRST_WARMUP_EXTRA_S };
+    const targets = benchTargets(ctx.runs);
+    const seconds = Math.round((Date.now() - started) / 1000);
+    const report = renderBenchReport({
+      title: 'bench — transport limits, raw ONNX Runtime, naive node:http and Switchyard',
+      setup: [
+        `machine: ${machine.cpus} × ${machine.cpu_model}, Node ${machine.node}, ${machine.os}`,
+        `placement: not pinned — raw ORT, every server and the load client run on all ${machine.available_parallelism} CPUs, placed by the OS alike for every target; each server runs alone (the benchmark's own process idles meanwhile).`,
+        `clients: HTTP ${clients.http}${clients.http === 'wrk' ? ' (-t1, one connection per request in flight, exact percentiles from its µs histogram, non-2xx answers included)' : ''}; gRPC ${clients.grpc}${clients.grpc === 'h2load' ? ' (-t1; c=C: C streams on one connection, -c1 -mC; rows with conns = C: one stream on each of C connections, -cC -m1; exact percentiles from its per-request log; calls the gateway refused, from its switchyard_requests_total)' : ''}.`,
+        `gateway: switchyard gateway --repository <examples> --http-port/--grpc-port/--metrics-port <free ports> ${configuration.gateway_flags.join(' ')}${gateway.dropped.length ? ` — not in this gateway's --help, so not passed: ${gateway.dropped.join(', ')}` : ''}; echo-http: ${options.shards} uWS thread(s) on one port (SO_REUSEPORT); echo-grpc: one node:http2 thread (Node 20 shares no port between threads); naive: node:http, session.run on the main thread.`,
+        `windows: single-row requests, closed loop; ${options.warmupS} s warm-up (+${FIRST_WARMUP_EXTRA_S} s before a target's first) + ${options.durationS} s measured. raw-ort: 1 session × 1 intra-op thread with the gateway's session options in its own process, ${RAW.warmupMs} ms warm-up + ${RAW.durationMs} ms per batch, CPU per row from process.cpuUsage over that window; single-row latency over ${RAW.latencyMs} ms.`,
+        'CPU µs/row: raw-ort, its process; switchyard, utime+stime of all the gateway\'s threads (/proc/<pid>/stat) from just before the client starts to just after it ends, ÷ rows answered (the echoes and naive alike); mean batch: Δ switchyard_batch_size_rows_sum ÷ Δ _count, same window. × transport: req/s ÷ the transport echo\'s at the same load; × raw: rows/s ÷ raw ORT\'s best; × naive: rows/s ÷ naive-http\'s at the same concurrency.',
+      ],
+      checks: ctx.checks,
+      runs: ctx.runs,
+      targets,
+      noiseCores: NOISE_CORES,
+      notes: [
+        `open loop (Node client, HTTP binary, ${OPEN.maxInflight} outstanding at most, beyond: client_overflow): latency from the scheduled send time, so queueing shows; the gateway runs with --max-queue-size ${GATEWAY_FLAGS.maxQueueSize}, hence the 429s.`,
+        `run took ${seconds} s (planned ~${planned} s, hard limit ${limitS} s).`,
+      ],
+    });
     process.stdout.write(report);
     await mkdir(dirname(OUT), { recursive: true });
-    await writeFile(OUT, JSON.stringify({ machine, runs }, null, 2) + '\n');
+    await writeFile(OUT, JSON.stringify({ machine, configuration, checks: ctx.checks, runs: ctx.runs, targets }, null, 2) + '\n');
     await writeFile(OUT.replace(/\.json$/, '.md'), report);
-    progress(`results written to ${OUT} (and latest.md) in ${Math.round((Date.now() - started) / 1000)} s`);
+    progress(`results written to ${OUT} (and latest.md) in ${seconds} s`);
   } finally {
-    for (const stop of stoppers.reverse()) await stop().catch(() => {});
+    await client.stop();
+    await stopAllChildren();
     await rm(temp, { recursive: true, force: true });
     clearTimeout(watchdog);
   }
-}
-
-function record(runs: Run[], details: Detail[], target: BenchTarget, model: string, step: LoadStepResult): void {
-  const open = step.mode === 'open';
-  runs.push({
-    target, model, mode: step.mode,
-    ...(open ? { rate: step.rate! } : { concurrency: step.concurrency }),
-    rows_per_s: Math.round(step.rowsPerSecond), requests_per_s: Math.round(step.requestsPerSecond),
-    p50_us: step.latency.count ? step.latency.p50Us : null, p99_us: step.latency.count ? step.latency.p99Us : null, errors: step.errors,
-  });
-  details.push({
-    p90Us: step.latency.p90Us, p999Us: step.latency.p999Us, maxUs: step.latency.maxUs, background: step.backgroundCores,
-    note: open ? `${step.scheduled} scheduled in ${step.seconds} s, peak ${step.concurrency} outstanding; errors answered in p50 ${step.errorLatency?.p50Us} µs / p99 ${step.errorLatency?.p99Us} µs; max client send lag ${step.maxSendLagMs} ms` : undefined,
-  });
-}
-
-const int = (n: number | null | undefined): string => (n === null || n === undefined ? '–' : Math.round(n).toLocaleString('en-US'));
-const ratio = (a: number, b: number | undefined): string => (b ? `${(a / b).toFixed(2)}×` : '–');
-
-function renderTable(runs: Run[], details: Detail[], machine: Record<string, unknown>, placement: string, probes: string[], busy: string[], started: number): string {
-  const lines = [
-    '# bench — raw ONNX Runtime vs naive node:http vs Switchyard',
-    '',
-    `machine: ${machine.cpus} × ${machine.cpu_model}, Node ${machine.node}, ${machine.os}`,
-    placement,
-    `load: single-row requests; closed loop per step ${WARMUP_MS} ms warm-up + ${DURATION_MS} ms measured (HTTP/1.1 keep-alive: one connection per request in flight; gRPC: one HTTP/2 connection), after ${SERVER_WARMUP_MS} ms of unmeasured load per model × target; open loop: fixed schedule, latency from the scheduled send time, ${OPEN.warmupMs} ms warm-up + ${OPEN.durationMs} ms measured, at most ${OPEN.maxInflight} outstanding (beyond: client_overflow).`,
-    'raw-ort: one session run back to back in-process, rows per run = batch (rows/s of that batch size; latency of single-row runs; its JSON rows carry an extra `batch` field). `× raw`: rows/s ÷ the best raw rows/s for the model (the limit). `× naive`: rows/s ÷ naive-http rows/s at the same concurrency.',
-    `answers checked against raw ORT: ${probes.every((p) => p.endsWith(': ok')) ? 'all ok' : probes.join('; ')}`,
-    '',
-    '| model | target | mode | conc. / rate | rows/s | req/s | p50 µs | p90 µs | p99 µs | p99.9 µs | max µs | errors | × raw | × naive | other procs (cores) |',
-    '|---|---|---|---|--:|--:|--:|--:|--:|--:|--:|---|--:|--:|--:|',
-  ];
-  for (const [i, r] of runs.entries()) {
-    const d = details[i]!;
-    const rawBest = Math.max(...runs.filter((x) => x.model === r.model && x.target === 'raw-ort').map((x) => x.rows_per_s));
-    const naive = r.mode === 'closed' && r.target !== 'raw-ort' ? runs.find((x) => x.model === r.model && x.target === 'naive-http' && x.concurrency === r.concurrency) : undefined;
-    const errors = Object.entries(r.errors).map(([k, v]) => `${k}: ${v}`).join(', ') || '0';
-    const load = r.mode === 'open' ? `${int(r.rate)}/s` : r.target === 'raw-ort' ? `1 (batch ${d.batch})` : String(r.concurrency);
-    lines.push(`| ${r.model} | ${r.target} | ${r.mode} | ${load} | ${int(r.rows_per_s)} | ${int(r.requests_per_s)} | ${int(r.p50_us)} | ${int(d.p90Us)} | ${int(r.p99_us)} | ${int(d.p999Us)} | ${int(d.maxUs)} | ${errors} | ${ratio(r.rows_per_s, rawBest)} | ${ratio(r.rows_per_s, naive?.rows_per_s)} | ${d.background === undefined ? '–' : d.background.toFixed(2)} |`);
-  }
-  lines.push('');
-  for (const [i, r] of runs.entries()) if (r.mode === 'open') lines.push(`open loop (${r.model}, ${r.target}, ${int(r.rate)}/s): ${details[i]!.note}`);
-  const noisy = details.filter((d) => (d.background ?? 0) > NOISE_CORES).length;
-  if (noisy > 0 || busy.length > 0) lines.push(`**machine busy**: ${noisy} of ${runs.length} measurements had other processes using > ${NOISE_CORES} cores meanwhile (column "other procs"); figures are pessimistic for those rows.${busy.length ? ' ' + busy[busy.length - 1] + '.' : ''}`);
-  lines.push(`run took ${Math.round((Date.now() - started) / 1000)} s`, '');
-  return lines.join('\n');
 }
 
 main().then(

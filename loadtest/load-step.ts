@@ -10,7 +10,7 @@ import { runOpenLoop } from './open-loop.js';
 import { batchStats, scrapeBatchCounters, type BatchStats, type GatewayCounters } from './gateway-metrics.js';
 import { encodeHistogram, summarize, type LatencySummary } from './hdr.js';
 import { buildPayload, type PayloadSpec } from './payload.js';
-import { cpuDelta, sampleCpu, sampleMachine, type CpuDelta, type CpuSample, type MachineSample } from './proc-cpu.js';
+import { cpuDelta, sampleCpu, sampleMachine, sampleProcStat, type CpuDelta, type CpuSample, type MachineSample, type ProcStatCpu } from './proc-cpu.js';
 import { makeClient, type Endpoints, type TargetName } from './targets.js';
 
 export interface LoadStep {
@@ -55,6 +55,8 @@ export interface LoadStepResult {
   clientCpuUsPerRequest: number;
   /** Server CPU during the window, seconds per wall second (cores). */
   serverCpu?: { main: number; other: number; busiestWorker: number };
+  /** Server CPU during the window, all its threads (live or ended; /proc/<pid>/stat, 10 ms ticks), seconds. */
+  serverCpuSeconds?: number;
   /** Server main-thread CPU per successful request, µs. */
   serverMainUsPerRequest?: number;
   batch?: BatchStats;
@@ -73,6 +75,8 @@ export async function runLoadStep(step: LoadStep): Promise<LoadStepResult> {
   const server = step.server;
   let cpuBefore: CpuSample | undefined;
   let cpuAfter: CpuSample | undefined;
+  let statBefore: ProcStatCpu | undefined;
+  let statAfter: ProcStatCpu | undefined;
   let machineBefore: MachineSample | undefined;
   let machineAfter: MachineSample | undefined;
   let countersBefore: Promise<GatewayCounters | undefined> = Promise.resolve(undefined);
@@ -82,9 +86,10 @@ export async function runLoadStep(step: LoadStep): Promise<LoadStepResult> {
     else machineAfter = sampleMachine();
     if (!server) return;
     const cpu = sampleCpu(server.pid);
+    const stat = sampleProcStat(server.pid);
     const counters = server.metricsUrl ? scrapeBatchCounters(server.metricsUrl, server.model) : Promise.resolve(undefined);
-    if (edge === 'start') [cpuBefore, countersBefore] = [cpu, counters];
-    else [cpuAfter, countersAfter] = [cpu, counters];
+    if (edge === 'start') [cpuBefore, statBefore, countersBefore] = [cpu, stat, counters];
+    else [cpuAfter, statAfter, countersAfter] = [cpu, stat, counters];
   };
   const common = { client, warmupMs: step.warmupMs, durationMs: step.durationMs, rowsPerRequest: step.payload.rows, onWindow };
   let open: Awaited<ReturnType<typeof runOpenLoop>> | undefined;
@@ -114,6 +119,7 @@ export async function runLoadStep(step: LoadStep): Promise<LoadStepResult> {
     histogram: encodeHistogram(result.histogram),
     clientCpuUsPerRequest: perRequestUs(result.clientCpuSeconds),
     serverCpu: cpu && { main: cpu.mainSeconds / result.seconds, other: cpu.otherSeconds / result.seconds, busiestWorker: cpu.busiestWorkerSeconds / result.seconds },
+    serverCpuSeconds: statBefore && statAfter ? statAfter.ownSeconds - statBefore.ownSeconds : undefined,
     serverMainUsPerRequest: cpu && perRequestUs(cpu.mainSeconds),
     batch,
     backgroundCores,

@@ -2,8 +2,10 @@
  * CPU time of another process, split into its main thread (the event loop of
  * a Node process) and all other threads (worker threads with their ONNX
  * Runtime sessions, GC helpers, libuv), read from Linux /proc
- * (`/proc/<pid>/task/<tid>/schedstat`, nanoseconds). Absent on other systems:
- * then every sample is undefined and the tables leave the columns empty.
+ * (`/proc/<pid>/task/<tid>/schedstat`, nanoseconds); a process's total over
+ * every thread it has had (`/proc/<pid>/stat`); the machine's busy time
+ * (`/proc/stat`). Absent on other systems: then every sample is undefined and
+ * the tables leave the columns empty.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 
@@ -58,6 +60,36 @@ export function cpuDelta(before: CpuSample | undefined, after: CpuSample | undef
     otherSeconds: Math.max(0, after.otherSeconds - before.otherSeconds),
     busiestWorkerSeconds,
   };
+}
+
+/** /proc reports times in USER_HZ ticks, which Linux fixes at 100 per second whatever the kernel's own HZ. */
+const TICKS_PER_SECOND = 100;
+
+export interface ProcStatCpu {
+  /** utime + stime of the process: all its threads, live or ended, seconds. */
+  ownSeconds: number;
+  /** cutime + cstime: its children that have exited and been waited for, seconds. */
+  childrenSeconds: number;
+}
+
+/** The CPU fields of a /proc/<pid>/stat line (fields 14-17; the command name before them may hold spaces and parentheses). */
+export function parseProcStat(line: string): ProcStatCpu {
+  const fields = line.slice(line.lastIndexOf(')') + 2).split(' ');
+  // fields[0] is field 3 (state): utime is field 14.
+  const [utime, stime, cutime, cstime] = fields.slice(11, 15).map(Number);
+  if ([utime, stime, cutime, cstime].some((n) => n === undefined || !Number.isFinite(n))) throw new Error(`not a /proc/<pid>/stat line: ${line.slice(0, 120)}`);
+  return { ownSeconds: (utime! + stime!) / TICKS_PER_SECOND, childrenSeconds: (cutime! + cstime!) / TICKS_PER_SECOND };
+}
+
+/** A process's CPU from /proc/<pid>/stat ('self': this process); undefined once it is gone or off Linux. */
+export function sampleProcStat(pid: number | 'self'): ProcStatCpu | undefined {
+  let line: string;
+  try {
+    line = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  } catch {
+    return undefined;
+  }
+  return parseProcStat(line);
 }
 
 export interface MachineSample {

@@ -2,8 +2,9 @@
  * The raw ONNX Runtime ceiling the gateway is compared with: N sessions (the
  * gateway's instance count) in N worker threads with the gateway's session
  * options, all running the same batch size at once; rows/s summed over them,
- * at each batch size. Plus the single-row latency of one session alone, the
- * floor under the gateway's latency at concurrency 1.
+ * and the process's CPU per row over the same window, at each batch size. Plus
+ * the single-row latency of one session alone, the floor under the gateway's
+ * latency at concurrency 1.
  */
 import { Worker } from 'node:worker_threads';
 import { decodeHistogram, summarize, type LatencySummary } from './hdr.js';
@@ -30,6 +31,8 @@ export interface RawBatchFigure {
   rowsPerSecond: number;
   /** Mean time of one run on one session, µs. */
   usPerRun: number;
+  /** CPU of the whole process (every session, ORT's threads) over the timed window, per row, µs. */
+  cpuUsPerRow: number;
 }
 
 export interface RawOrtResult {
@@ -85,10 +88,14 @@ export async function measureRawOrt(options: RawOrtOptions): Promise<RawOrtResul
     for (const batch of options.batches) {
       // Every session warms up first, then all are timed over the same window.
       await Promise.all(workers.map((w) => w.ask({ kind: 'prepare', batch, warmupMs: options.warmupMs })));
+      const cpu0 = process.cpuUsage();
       const measured = await Promise.all(workers.map((w) => w.ask<'measured'>({ kind: 'measure', durationMs: options.durationMs })));
+      const cpu = process.cpuUsage(cpu0);
+      const rows = measured.reduce((sum, m) => sum + m.runs * batch, 0);
       const rowsPerSecond = measured.reduce((sum, m) => sum + (m.runs * batch) / m.seconds, 0);
       const usPerRun = measured.reduce((sum, m) => sum + (m.seconds * 1e6) / m.runs, 0) / measured.length;
-      batches.push({ batch, rowsPerSecond: Math.round(rowsPerSecond), usPerRun: Math.round(usPerRun * 10) / 10 });
+      const cpuUsPerRow = Math.round(((cpu.user + cpu.system) / rows) * 100) / 100;
+      batches.push({ batch, rowsPerSecond: Math.round(rowsPerSecond), usPerRun: Math.round(usPerRun * 10) / 10, cpuUsPerRow });
     }
     const first = workers[0]!;
     const latency = await first.ask<'latency'>({ kind: 'latency', durationMs: options.latencyMs });

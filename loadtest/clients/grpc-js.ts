@@ -6,7 +6,8 @@
  */
 import { Client, credentials } from '@grpc/grpc-js';
 import type { TensorPayload } from '../payload.js';
-import { encodeGrpcInfer, MODEL_INFER_PATH } from './grpc.js';
+import { MODEL_INFER_PATH } from '../grpc-infer-message.js';
+import { encodeGrpcInfer } from './grpc.js';
 import type { InferClient, InferConnection, Outcome } from './types.js';
 
 export interface GrpcJsClientOptions {

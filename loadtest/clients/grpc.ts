@@ -1,19 +1,16 @@
 /**
  * A lean gRPC load client: unary ModelInfer calls written straight onto
  * node:http2 streams. The request message (raw_input_contents) is serialized
- * once with the gateway's own .proto and loader options; each call is one
- * HTTP/2 stream carrying the same length-prefixed frame, and only the
- * grpc-status trailer is read. That is the wire a Triton/KServe client
- * produces, minus @grpc/grpc-js' per-call machinery (see grpc-js.ts).
+ * once (grpc-infer-message.ts); each call is one HTTP/2 stream carrying the
+ * same length-prefixed frame, and only the grpc-status trailer is read. That
+ * is the wire a Triton/KServe client produces, minus @grpc/grpc-js' per-call
+ * machinery (see grpc-js.ts).
  */
 import { connect as h2connect, type ClientHttp2Session, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2';
 import { connect as tcpConnect } from 'node:net';
-import type { ServiceDefinition } from '@grpc/grpc-js';
-import { loadInferenceService } from '../../gateway/grpc/proto.js';
+import { decodeModelInferOutput, encodeModelInferRequest, grpcFrame, MODEL_INFER_PATH } from '../grpc-infer-message.js';
 import type { TensorPayload } from '../payload.js';
 import type { InferClient, InferConnection, Outcome } from './types.js';
-
-export const MODEL_INFER_PATH = '/inference.GRPCInferenceService/ModelInfer';
 
 export interface GrpcClientOptions {
   label: string;
@@ -28,38 +25,13 @@ export interface EncodedInfer {
   decodeOutput(response: Buffer): Float32Array;
 }
 
-export function encodeGrpcInfer(payload: TensorPayload, service: ServiceDefinition = loadInferenceService()): EncodedInfer {
-  const method = service['ModelInfer']!;
-  const bytes = Buffer.from(payload.data.buffer, payload.data.byteOffset, payload.data.byteLength);
-  const message = method.requestSerialize({
-    model_name: payload.model,
-    inputs: [{ name: payload.input, datatype: 'FP32', shape: payload.shape }],
-    outputs: [{ name: payload.output }],
-    raw_input_contents: [bytes],
-  });
-  return {
-    message,
-    decodeOutput: (response) => {
-      const decoded = method.responseDeserialize(response) as { outputs: Array<{ name: string }>; raw_output_contents: Buffer[] };
-      const i = decoded.outputs.findIndex((o) => o.name === payload.output);
-      const raw = decoded.raw_output_contents[i];
-      if (i < 0 || !raw) throw new Error(`gRPC answer has no raw output '${payload.output}'`);
-      return new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
-    },
-  };
-}
-
-/** gRPC's message framing: 1 byte compressed flag, 4 bytes big-endian length, the message. */
-function frame(message: Buffer): Buffer {
-  const out = Buffer.alloc(5 + message.byteLength);
-  out.writeUInt32BE(message.byteLength, 1);
-  message.copy(out, 5);
-  return out;
+export function encodeGrpcInfer(payload: TensorPayload): EncodedInfer {
+  return { message: encodeModelInferRequest(payload), decodeOutput: (response) => decodeModelInferOutput(response, payload.output) };
 }
 
 export function grpcClient(options: GrpcClientOptions): InferClient {
   const encoded = encodeGrpcInfer(options.payload);
-  const wire = frame(encoded.message);
+  const wire = grpcFrame(encoded.message);
   const authority = `http://${options.host}:${options.port}`;
   return {
     label: options.label,

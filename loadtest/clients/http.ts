@@ -136,28 +136,33 @@ export class Http1Connection implements InferConnection {
   }
 }
 
-/** One request through node:http, decoded in full. */
-function probeHttp(options: HttpClientOptions): Promise<Float32Array> {
+export interface HttpAnswer {
+  status: number;
+  /** Inference-Header-Content-Length, when the answer is in the binary tensor format. */
+  headerLength: number | undefined;
+  body: Buffer;
+}
+
+/** One request through node:http, its answer read in full (not on the hot path). */
+export function httpExchange(host: string, port: number, path: string, request: HttpBody): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      { host: options.host, port: options.port, path: options.path, method: 'POST', headers: { ...options.body.headers, 'Content-Length': options.body.body.byteLength } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', reject);
-        res.on('end', () => {
-          const body = Buffer.concat(chunks);
-          if (res.statusCode !== 200) return reject(new Error(`probe: HTTP ${res.statusCode}: ${body.toString().slice(0, 300)}`));
-          const h = res.headers['inference-header-content-length'];
-          try {
-            resolve(decodeHttpOutput(body, typeof h === 'string' ? Number(h) : undefined, options.output));
-          } catch (err) {
-            reject(err);
-          }
-        });
-      },
-    );
+    const req = httpRequest({ host, port, path, method: 'POST', headers: { ...request.headers, 'Content-Length': request.body.byteLength } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => {
+        const h = res.headers['inference-header-content-length'];
+        resolve({ status: res.statusCode ?? 0, headerLength: typeof h === 'string' ? Number(h) : undefined, body: Buffer.concat(chunks) });
+      });
+    });
     req.on('error', reject);
-    req.end(options.body.body);
+    req.end(request.body);
   });
+}
+
+/** One request decoded in full: the named output. */
+async function probeHttp(options: HttpClientOptions): Promise<Float32Array> {
+  const answer = await httpExchange(options.host, options.port, options.path, options.body);
+  if (answer.status !== 200) throw new Error(`probe: HTTP ${answer.status}: ${answer.body.toString().slice(0, 300)}`);
+  return decodeHttpOutput(answer.body, answer.headerLength, options.output);
 }
