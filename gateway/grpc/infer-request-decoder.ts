@@ -6,241 +6,165 @@
  * of the time on this machine (~0.5 against ~0.7 µs), and raw_input_contents
  * stay views into the received buffer.
  *
- * Output follows messages.ts: absent fields are defaults (shared, frozen
- * empties for what is usually absent), int64s are numbers when exact and
- * decimal strings otherwise, maps are objects without a prototype, and the
- * last value wins for a repeated singular field, as protobuf prescribes.
+ * Each message type is a table of field readers by field number; unknown
+ * fields are skipped. Output follows messages.ts: absent fields are defaults
+ * (shared, frozen empties for what is usually absent), int64s are numbers when
+ * exact and decimal strings otherwise, maps are objects without a prototype,
+ * and the last value wins for a repeated singular field, as protobuf prescribes.
  */
-import type {
-  InferInputTensorMessage,
-  InferParameterMessage,
-  InferTensorContentsMessage,
-  Int64,
-  ModelInferRequestMessage,
-  ParameterMap,
-  RequestedOutputMessage,
-} from './messages.js';
+import type { ContentsField, InferInputTensorMessage, InferParameterMessage, InferTensorContentsMessage, Int64, ModelInferRequestMessage, ParameterMap, RequestedOutputMessage } from './messages.js';
 import { ProtobufReader, WIRE_FIXED32, WIRE_FIXED64, WIRE_LENGTH_DELIMITED, WIRE_VARINT } from './protobuf-reader.js';
+
+/** Reads one field, whose wire type is `wireType`, into `message`. */
+type FieldReader<T> = (reader: ProtobufReader, message: T, wireType: number) => void;
+/** A message type's field readers by field number. */
+type FieldTable<T> = ReadonlyArray<FieldReader<T> | undefined>;
 
 const NO_PARAMETERS: ParameterMap = Object.freeze(Object.create(null) as ParameterMap);
 const NONE: readonly never[] = Object.freeze([]);
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 export function decodeModelInferRequest(buf: Buffer): ModelInferRequestMessage {
-  const reader = new ProtobufReader(buf, 'ModelInferRequest');
-  let parameters: Record<string, InferParameterMessage> | undefined;
-  const inputs: InferInputTensorMessage[] = [];
-  let outputs: RequestedOutputMessage[] | undefined;
-  let raw: Uint8Array[] | undefined;
-  const message: ModelInferRequestMessage = { model_name: '', model_version: '', id: '', parameters: NO_PARAMETERS, inputs, outputs: NONE, raw_input_contents: NONE };
+  const message: Mutable<ModelInferRequestMessage> = { model_name: '', model_version: '', id: '', parameters: NO_PARAMETERS, inputs: [], outputs: NONE, raw_input_contents: NONE };
+  return readFields(new ProtobufReader(buf, 'ModelInferRequest'), message, REQUEST_FIELDS);
+}
+
+function readFields<T>(reader: ProtobufReader, message: T, fields: FieldTable<T>): T {
   while (!reader.done) {
     const tag = reader.uint32();
-    const wireType = tag & 7;
-    switch (tag >>> 3) {
-      case 1:
-        message.model_name = stringField(reader, wireType);
-        break;
-      case 2:
-        message.model_version = stringField(reader, wireType);
-        break;
-      case 3:
-        message.id = stringField(reader, wireType);
-        break;
-      case 4:
-        parameterEntry(reader, wireType, (parameters ??= Object.create(null) as Record<string, InferParameterMessage>));
-        break;
-      case 5:
-        reader.expect(wireType, WIRE_LENGTH_DELIMITED);
-        inputs.push(reader.nested(inputTensor));
-        break;
-      case 6:
-        reader.expect(wireType, WIRE_LENGTH_DELIMITED);
-        (outputs ??= []).push(reader.nested(requestedOutput));
-        break;
-      case 7:
-        reader.expect(wireType, WIRE_LENGTH_DELIMITED);
-        (raw ??= []).push(reader.bytes());
-        break;
-      default:
-        reader.skip(wireType);
-    }
+    const read = fields[tag >>> 3];
+    if (read) read(reader, message, tag & 7);
+    else reader.skip(tag & 7);
   }
-  if (parameters) message.parameters = parameters;
-  if (outputs) message.outputs = outputs;
-  if (raw) message.raw_input_contents = raw;
   return message;
 }
 
-function stringField(reader: ProtobufReader, wireType: number): string {
-  reader.expect(wireType, WIRE_LENGTH_DELIMITED);
-  return reader.string();
-}
-
-function inputTensor(reader: ProtobufReader): InferInputTensorMessage {
-  let parameters: Record<string, InferParameterMessage> | undefined;
-  const shape: Int64[] = [];
-  const input: InferInputTensorMessage = { name: '', datatype: '', shape, parameters: NO_PARAMETERS, contents: null };
-  while (!reader.done) {
-    const tag = reader.uint32();
-    const wireType = tag & 7;
-    switch (tag >>> 3) {
-      case 1:
-        input.name = stringField(reader, wireType);
-        break;
-      case 2:
-        input.datatype = stringField(reader, wireType);
-        break;
-      case 3:
-        reader.repeated(wireType, WIRE_VARINT, int64, shape);
-        break;
-      case 4:
-        parameterEntry(reader, wireType, (parameters ??= Object.create(null) as Record<string, InferParameterMessage>));
-        break;
-      case 5:
-        reader.expect(wireType, WIRE_LENGTH_DELIMITED);
-        input.contents = reader.nested(tensorContents);
-        break;
-      default:
-        reader.skip(wireType);
-    }
-  }
-  if (parameters) input.parameters = parameters;
-  return input;
-}
-
-function requestedOutput(reader: ProtobufReader): RequestedOutputMessage {
-  let parameters: Record<string, InferParameterMessage> | undefined;
-  const output: RequestedOutputMessage = { name: '', parameters: NO_PARAMETERS };
-  while (!reader.done) {
-    const tag = reader.uint32();
-    const wireType = tag & 7;
-    if (tag >>> 3 === 1) output.name = stringField(reader, wireType);
-    else if (tag >>> 3 === 2) parameterEntry(reader, wireType, (parameters ??= Object.create(null) as Record<string, InferParameterMessage>));
-    else reader.skip(wireType);
-  }
-  if (parameters) output.parameters = parameters;
-  return output;
-}
-
-/** One entry of a map<string, InferParameter>: a nested message with key = 1, value = 2. */
-function parameterEntry(reader: ProtobufReader, wireType: number, into: Record<string, InferParameterMessage>): void {
-  reader.expect(wireType, WIRE_LENGTH_DELIMITED);
-  const entry = reader.nested(mapEntry);
-  into[entry.key] = entry.value;
-}
-
-function mapEntry(reader: ProtobufReader): { key: string; value: InferParameterMessage } {
-  const entry = { key: '', value: {} as InferParameterMessage };
-  while (!reader.done) {
-    const tag = reader.uint32();
-    const wireType = tag & 7;
-    if (tag >>> 3 === 1) entry.key = stringField(reader, wireType);
-    else if (tag >>> 3 === 2) {
-      reader.expect(wireType, WIRE_LENGTH_DELIMITED);
-      entry.value = reader.nested(inferParameter);
-    } else reader.skip(wireType);
-  }
-  return entry;
-}
-
-function inferParameter(reader: ProtobufReader): InferParameterMessage {
-  const parameter: InferParameterMessage = {};
-  while (!reader.done) {
-    const tag = reader.uint32();
-    const wireType = tag & 7;
-    // A oneof: the last value set wins, and only it is kept.
-    switch (tag >>> 3) {
-      case 1:
-        reader.expect(wireType, WIRE_VARINT);
-        setChoice(parameter, 'bool_param', reader.uint32() !== 0);
-        break;
-      case 2:
-        reader.expect(wireType, WIRE_VARINT);
-        setChoice(parameter, 'int64_param', reader.int64(true));
-        break;
-      case 3:
-        setChoice(parameter, 'string_param', stringField(reader, wireType));
-        break;
-      case 4:
-        reader.expect(wireType, WIRE_FIXED64);
-        setChoice(parameter, 'double_param', reader.double());
-        break;
-      case 5:
-        reader.expect(wireType, WIRE_VARINT);
-        setChoice(parameter, 'uint64_param', reader.int64(false));
-        break;
-      default:
-        reader.skip(wireType);
-    }
-  }
-  return parameter;
-}
-
-type Choice = NonNullable<InferParameterMessage['parameter_choice']>;
-
-function setChoice<K extends Choice>(parameter: InferParameterMessage, choice: K, value: NonNullable<InferParameterMessage[K]>): void {
-  if (parameter.parameter_choice) delete parameter[parameter.parameter_choice];
-  parameter.parameter_choice = choice;
-  (parameter as Record<K, unknown>)[choice] = value;
-}
-
-function tensorContents(reader: ProtobufReader): InferTensorContentsMessage {
-  const bools: boolean[] = [];
-  const ints: number[] = [];
-  const int64s: Int64[] = [];
-  const uints: number[] = [];
-  const uint64s: Int64[] = [];
-  const fp32s: number[] = [];
-  const fp64s: number[] = [];
-  const bytes: Uint8Array[] = [];
-  while (!reader.done) {
-    const tag = reader.uint32();
-    const wireType = tag & 7;
-    switch (tag >>> 3) {
-      case 1:
-        reader.repeated(wireType, WIRE_VARINT, bool, bools);
-        break;
-      case 2:
-        reader.repeated(wireType, WIRE_VARINT, int32, ints);
-        break;
-      case 3:
-        reader.repeated(wireType, WIRE_VARINT, int64, int64s);
-        break;
-      case 4:
-        reader.repeated(wireType, WIRE_VARINT, uint32, uints);
-        break;
-      case 5:
-        reader.repeated(wireType, WIRE_VARINT, uint64, uint64s);
-        break;
-      case 6:
-        reader.repeated(wireType, WIRE_FIXED32, float, fp32s);
-        break;
-      case 7:
-        reader.repeated(wireType, WIRE_FIXED64, double, fp64s);
-        break;
-      case 8:
-        reader.expect(wireType, WIRE_LENGTH_DELIMITED);
-        bytes.push(reader.bytes());
-        break;
-      default:
-        reader.skip(wireType);
-    }
-  }
-  return {
-    bool_contents: bools,
-    int_contents: ints,
-    int64_contents: int64s,
-    uint_contents: uints,
-    uint64_contents: uint64s,
-    fp32_contents: fp32s,
-    fp64_contents: fp64s,
-    bytes_contents: bytes,
+function stringField<T>(set: (message: T, value: string) => void): FieldReader<T> {
+  return (reader, message, wireType) => {
+    reader.expect(wireType, WIRE_LENGTH_DELIMITED);
+    set(message, reader.string());
   };
 }
 
-const bool = (reader: ProtobufReader): boolean => reader.uint32() !== 0;
-const int32 = (reader: ProtobufReader): number => reader.uint32() | 0;
-const uint32 = (reader: ProtobufReader): number => reader.uint32();
+/** A nested message field, read with its own table into what `create` makes, then given to `add`. */
+function messageField<T, V>(fields: FieldTable<V>, create: () => V, add: (message: T, value: V) => void): FieldReader<T> {
+  return (reader, message, wireType) => {
+    reader.expect(wireType, WIRE_LENGTH_DELIMITED);
+    const outer = reader.enter();
+    add(message, readFields(reader, create(), fields));
+    reader.leave(outer);
+  };
+}
+
+/** A list that may still be the shared empty one, with `value` added. */
+function appended<V>(list: readonly V[], value: V): V[] {
+  if (list === NONE) return [value];
+  (list as V[]).push(value);
+  return list as V[];
+}
+
+/** A map<string, InferParameter> field: each entry a nested message with key = 1, value = 2. */
+function parametersField<T extends { parameters: ParameterMap }>(): FieldReader<T> {
+  return messageField(PARAMETER_ENTRY_FIELDS, newEntry, (message, entry) => {
+    if (message.parameters === NO_PARAMETERS) message.parameters = Object.create(null) as ParameterMap;
+    (message.parameters as Record<string, InferParameterMessage>)[entry.key] = entry.value;
+  });
+}
+
+interface ParameterEntry {
+  key: string;
+  value: InferParameterMessage;
+}
+
+const newEntry = (): ParameterEntry => ({ key: '', value: {} });
+
+/** One of InferParameter's oneof values: the last one set wins, and only it is kept. */
+function choiceField(choice: NonNullable<InferParameterMessage['parameter_choice']>, wireType: number, read: (reader: ProtobufReader) => InferParameterMessage[typeof choice]): FieldReader<InferParameterMessage> {
+  return (reader, parameter, given) => {
+    reader.expect(given, wireType);
+    const value = read(reader);
+    if (parameter.parameter_choice) delete parameter[parameter.parameter_choice];
+    parameter.parameter_choice = choice;
+    (parameter as Record<string, unknown>)[choice] = value;
+  };
+}
+
+/** A repeated field's values, packed or not, into the list `list` picks. */
+function repeatedField<T, V>(valueWireType: number, read: (reader: ProtobufReader) => V, list: (message: T) => V[]): FieldReader<T> {
+  return (reader, message, wireType) => reader.repeated(wireType, valueWireType, read, list(message));
+}
+
 const int64 = (reader: ProtobufReader): Int64 => reader.int64(true);
 const uint64 = (reader: ProtobufReader): Int64 => reader.int64(false);
-const float = (reader: ProtobufReader): number => reader.float();
-const double = (reader: ProtobufReader): number => reader.double();
+
+const INFER_PARAMETER_FIELDS: FieldTable<InferParameterMessage> = [
+  undefined,
+  choiceField('bool_param', WIRE_VARINT, (reader) => reader.uint32() !== 0),
+  choiceField('int64_param', WIRE_VARINT, int64),
+  choiceField('string_param', WIRE_LENGTH_DELIMITED, (reader) => reader.string()),
+  choiceField('double_param', WIRE_FIXED64, (reader) => reader.double()),
+  choiceField('uint64_param', WIRE_VARINT, uint64),
+];
+
+const PARAMETER_ENTRY_FIELDS: FieldTable<ParameterEntry> = [
+  undefined,
+  stringField((entry, key) => (entry.key = key)),
+  messageField(INFER_PARAMETER_FIELDS, () => ({}), (entry, value) => (entry.value = value)),
+];
+
+/** InferTensorContents: one repeated field per datatype family, each read into its own list. */
+const contentsList =
+  (field: ContentsField) =>
+  (contents: InferTensorContentsMessage): unknown[] =>
+    contents[field] as unknown[];
+
+const CONTENTS_FIELDS: FieldTable<InferTensorContentsMessage> = [
+  undefined,
+  repeatedField(WIRE_VARINT, (reader) => reader.uint32() !== 0, contentsList('bool_contents')),
+  repeatedField(WIRE_VARINT, (reader) => reader.uint32() | 0, contentsList('int_contents')),
+  repeatedField(WIRE_VARINT, int64, contentsList('int64_contents')),
+  repeatedField(WIRE_VARINT, (reader) => reader.uint32(), contentsList('uint_contents')),
+  repeatedField(WIRE_VARINT, uint64, contentsList('uint64_contents')),
+  repeatedField(WIRE_FIXED32, (reader) => reader.float(), contentsList('fp32_contents')),
+  repeatedField(WIRE_FIXED64, (reader) => reader.double(), contentsList('fp64_contents')),
+  repeatedField(WIRE_LENGTH_DELIMITED, (reader) => reader.bytes(), contentsList('bytes_contents')),
+];
+
+const newContents = (): InferTensorContentsMessage => ({
+  bool_contents: [],
+  int_contents: [],
+  int64_contents: [],
+  uint_contents: [],
+  uint64_contents: [],
+  fp32_contents: [],
+  fp64_contents: [],
+  bytes_contents: [],
+});
+
+const INPUT_FIELDS: FieldTable<Mutable<InferInputTensorMessage>> = [
+  undefined,
+  stringField((input, name) => (input.name = name)),
+  stringField((input, datatype) => (input.datatype = datatype)),
+  repeatedField(WIRE_VARINT, int64, (input) => input.shape as Int64[]),
+  parametersField(),
+  messageField(CONTENTS_FIELDS, newContents, (input, contents) => (input.contents = contents)),
+];
+
+const OUTPUT_FIELDS: FieldTable<RequestedOutputMessage> = [undefined, stringField((output, name) => (output.name = name)), parametersField()];
+
+const REQUEST_FIELDS: FieldTable<Mutable<ModelInferRequestMessage>> = [
+  undefined,
+  stringField((request, name) => (request.model_name = name)),
+  stringField((request, version) => (request.model_version = version)),
+  stringField((request, id) => (request.id = id)),
+  parametersField(),
+  messageField(INPUT_FIELDS, (): Mutable<InferInputTensorMessage> => ({ name: '', datatype: '', shape: [], parameters: NO_PARAMETERS, contents: null }), (request, input) =>
+    (request.inputs as InferInputTensorMessage[]).push(input),
+  ),
+  messageField(OUTPUT_FIELDS, (): RequestedOutputMessage => ({ name: '', parameters: NO_PARAMETERS }), (request, output) => (request.outputs = appended(request.outputs, output))),
+  (reader, request, wireType) => {
+    reader.expect(wireType, WIRE_LENGTH_DELIMITED);
+    request.raw_input_contents = appended(request.raw_input_contents, reader.bytes());
+  },
+];

@@ -2,7 +2,7 @@
  * Protobuf wire-format primitives over one received buffer, for the hand-written
  * ModelInferRequest decoder: varints, 64-bit integers kept exact, fixed-width
  * floats, and length-delimited fields as views (no copy). A nested message is
- * read by narrowing `end` to it and restoring it afterwards.
+ * read between `enter` (which narrows `end` to it) and `leave`.
  */
 import { SwitchyardError } from '../../runtime/errors.js';
 import type { Int64 } from './messages.js';
@@ -88,31 +88,31 @@ export class ProtobufReader {
     return this.buf.toString('utf8', start, this.pos);
   }
 
-  /** Reads a nested message with `read`, confined to its length. */
-  nested<T>(read: (reader: ProtobufReader) => T): T {
+  /** Confines the reader to a length-delimited field's body; returns what `leave` needs to step out of it. */
+  enter(): number {
     const start = this.delimited();
     const outer = this.end;
     this.end = this.pos;
     this.pos = start;
-    const value = read(this);
-    this.pos = this.end;
-    this.end = outer;
-    return value;
+    return outer;
   }
 
-  /** Reads a repeated scalar field, packed (one delimited run) or not (one value per tag). */
+  /** Moves past the field entered, back in the enclosing message. */
+  leave(outer: number): void {
+    this.pos = this.end;
+    this.end = outer;
+  }
+
+  /** Reads a repeated field's value: scalars packed (one delimited run) or not (one value per tag). */
   repeated<T>(wireType: number, valueWireType: number, read: (reader: ProtobufReader) => T, into: T[]): void {
-    if (wireType !== WIRE_LENGTH_DELIMITED) {
+    if (wireType !== WIRE_LENGTH_DELIMITED || valueWireType === WIRE_LENGTH_DELIMITED) {
       this.expect(wireType, valueWireType);
       into.push(read(this));
       return;
     }
-    const start = this.delimited();
-    const outer = this.end;
-    this.end = this.pos;
-    this.pos = start;
+    const outer = this.enter();
     while (this.pos < this.end) into.push(read(this));
-    this.end = outer;
+    this.leave(outer);
   }
 
   expect(wireType: number, expected: number): void {

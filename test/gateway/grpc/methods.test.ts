@@ -10,30 +10,14 @@ import { after, before, describe, it } from 'node:test';
 import { Client, credentials, status, type ServiceError } from '@grpc/grpc-js';
 import { loadFeedbackService } from '../../../gateway/grpc/proto.js';
 import { ERROR_CODE_METADATA_KEY } from '../../../gateway/grpc/status.js';
-import { writeModelVersion } from '../../../models/repository-writer.js';
-import { OnnxGraphBuilder } from '../../../models/onnx/writer.js';
 import { exampleRepository, startTestGateway, type TestGateway } from '../../helpers/gateway.js';
 import { InferenceClient } from '../../helpers/grpc-client.js';
 import { freePort } from '../../helpers/monitor-process.js';
+import { writeSmallModel } from '../../helpers/small-models.js';
 
 /** A model whose file no longer matches its manifest's sha256: listed, never served. */
 async function writeBrokenModel(repository: string): Promise<void> {
-  const graph = new OnnxGraphBuilder('broken');
-  graph.addInput('x', [1]);
-  graph.relu('x', 'y');
-  graph.addOutput('y', [1]);
-  const manifest = await writeModelVersion(
-    repository,
-    {
-      name: 'broken',
-      version: '1',
-      inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 1] }],
-      outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, 1] }],
-      batching: { max_batch_size: 8, max_queue_delay_us: 0, max_queue_size: 64 },
-      execution: { instances: 1, intra_op_threads: 1, providers: ['cpu'] },
-    },
-    graph.encode(),
-  );
+  const manifest = await writeSmallModel(repository, 'broken', 1, 1, (graph) => graph.relu('x', 'y'));
   await writeFile(join(repository, 'broken', manifest.version, 'model.onnx'), 'not the model');
 }
 

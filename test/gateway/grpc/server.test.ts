@@ -11,12 +11,11 @@ import { constants, type ClientHttp2Session } from 'node:http2';
 import { status } from '@grpc/grpc-js';
 import { loadInferenceService } from '../../../gateway/grpc/proto.js';
 import { ERROR_CODE_METADATA_KEY } from '../../../gateway/grpc/status.js';
-import { OnnxGraphBuilder } from '../../../models/onnx/writer.js';
-import { writeModelVersion } from '../../../models/repository-writer.js';
 import { exampleRepository, metricValue, startTestGateway, type TestGateway } from '../../helpers/gateway.js';
 import { InferenceClient, outputTensors, rawInferRequest } from '../../helpers/grpc-client.js';
 import { assertClose, expectedTabular, seededRows } from '../../helpers/infer-fixtures.js';
 import { until } from '../../helpers/poll.js';
+import { writeSmallModel } from '../../helpers/small-models.js';
 import { collect, framed, GRPC_HEADERS, MODEL_INFER, MODEL_STREAM_INFER, openSession, rawCall, type RawAnswer } from '../../helpers/raw-grpc-client.js';
 import type { ModelInferResponseMessage } from '../../../gateway/grpc/messages.js';
 
@@ -48,23 +47,8 @@ function assertTrailersOnly(answer: RawAnswer, errorCode: string): void {
 }
 
 /** `widen`: y = x · W, [-1, 1] → [-1, 512]: answers 512 times larger than their requests. */
-async function writeWidenModel(repository: string): Promise<void> {
-  const graph = new OnnxGraphBuilder('widen');
-  graph.addInput('x', [1]);
-  graph.matMul('x', graph.addInitializer('w', new Float32Array(512).fill(0.5), [1, 512]), 'y');
-  graph.addOutput('y', [512]);
-  await writeModelVersion(
-    repository,
-    {
-      name: 'widen',
-      version: '1',
-      inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 1] }],
-      outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, 512] }],
-      batching: { max_batch_size: 8, max_queue_delay_us: 0, max_queue_size: 64 },
-      execution: { instances: 1, intra_op_threads: 1, providers: ['cpu'] },
-    },
-    graph.encode(),
-  );
+function writeWidenModel(repository: string): Promise<unknown> {
+  return writeSmallModel(repository, 'widen', 1, 512, (graph) => graph.matMul('x', graph.addInitializer('w', new Float32Array(512).fill(0.5), [1, 512]), 'y'));
 }
 
 describe('gRPC server: the protocol', () => {
