@@ -46,8 +46,9 @@ const RESPONSE_HEADERS: Readonly<OutgoingHttpHeaders> = Object.freeze({
   'content-type': GRPC_CONTENT_TYPE,
   'grpc-accept-encoding': ACCEPT_ENCODING,
 });
-const WAIT_FOR_TRAILERS = Object.freeze({ waitForTrailers: true });
-const END_STREAM = Object.freeze({ endStream: true });
+// No Date header: gRPC has no use for it (grpc-go and C-core send none), and it costs every response.
+const WAIT_FOR_TRAILERS = Object.freeze({ waitForTrailers: true, sendDate: false });
+const END_STREAM = Object.freeze({ endStream: true, sendDate: false });
 
 const CALL = Symbol('ServerCall');
 type CallStream = ServerHttp2Stream & { [CALL]?: ServerCall };
@@ -80,9 +81,9 @@ export class ServerCall implements CallContext, MessageSink {
     return metadataValue(this.#headers, key);
   }
 
-  /** Open: not ended by the server, not cancelled by the client. */
+  /** Open: not ended by the server, not reset by the client nor gone with its connection. */
   get active(): boolean {
-    return !this.#ended && !this.#stream.destroyed;
+    return !this.#ended && !this.#stream.closed && !this.#stream.destroyed;
   }
 
   /** Starts reading the request's messages into `handler`. */
