@@ -39,17 +39,13 @@ const NOT_SERVED: Readonly<Record<string, string>> = {
 
 export function grpcMethods(service: InferenceService, runner: InferRunner, streams: InferStreams): Map<string, Method> {
   const codec = <T>(name: string): MessageCodec<T> => messageCodec<T>(`inference.${name}`);
-  const empty = codec<object>('ServerLiveRequest');
-  const modelReady = codec<ModelRefMessage>('ModelReadyRequest');
-  const modelMetadata = codec<ModelRefMessage>('ModelMetadataRequest');
-  const repositoryIndex = codec<RepositoryIndexRequestMessage>('RepositoryIndexRequest');
   const inference: Record<string, Method> = {
-    ServerLive: unary(empty, codec('ServerLiveResponse'), () => ({ live: service.isLive() })),
-    ServerReady: unary(empty, codec('ServerReadyResponse'), () => ({ ready: service.isReady() })),
-    ModelReady: unary(modelReady, codec('ModelReadyResponse'), (ref) => ({ ready: service.isModelReady(ref.name, versionOf(ref)) })),
-    ServerMetadata: unary(empty, codec('ServerMetadataResponse'), () => service.serverMetadata()),
-    ModelMetadata: unary(modelMetadata, codec('ModelMetadataResponse'), (ref) => service.modelMetadata(ref.name, versionOf(ref))),
-    RepositoryIndex: unary(repositoryIndex, codec('RepositoryIndexResponse'), (request) => ({
+    ServerLive: unary(codec('ServerLiveRequest'), codec('ServerLiveResponse'), () => ({ live: service.isLive() })),
+    ServerReady: unary(codec('ServerReadyRequest'), codec('ServerReadyResponse'), () => ({ ready: service.isReady() })),
+    ModelReady: unary(codec<ModelRefMessage>('ModelReadyRequest'), codec('ModelReadyResponse'), (ref) => ({ ready: service.isModelReady(ref.name, versionOf(ref)) })),
+    ServerMetadata: unary(codec('ServerMetadataRequest'), codec('ServerMetadataResponse'), () => service.serverMetadata()),
+    ModelMetadata: unary(codec<ModelRefMessage>('ModelMetadataRequest'), codec('ModelMetadataResponse'), (ref) => service.modelMetadata(ref.name, versionOf(ref))),
+    RepositoryIndex: unary(codec<RepositoryIndexRequestMessage>('RepositoryIndexRequest'), codec('RepositoryIndexResponse'), (request) => ({
       models: service.repositoryIndex().filter((entry) => !request.ready || entry.state === 'READY'),
     })),
     ModelInfer: { kind: 'unary', answer: async (bytes, call) => encodeModelInferResponse(await runner.run(runner.decode(bytes), call)) },

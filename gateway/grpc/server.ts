@@ -5,7 +5,7 @@
  * encoding, deadline) and handed to its method; nothing here depends on running
  * on the main thread.
  */
-import { createServer, type Http2Server, type IncomingHttpHeaders, type SecureServerOptions, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
+import { createServer, type Http2Server, type IncomingHttpHeaders, type ServerHttp2Session, type ServerHttp2Stream, type ServerOptions } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { SwitchyardError } from '../../runtime/errors.js';
 import type { InferenceService } from '../inference/types.js';
@@ -31,7 +31,7 @@ export interface GrpcTransportOptions {
  */
 const STREAM_WINDOW_BYTES = 4 * 1024 * 1024;
 const SESSION_WINDOW_BYTES = 16 * 1024 * 1024;
-const SERVER_OPTIONS: SecureServerOptions = Object.freeze({
+const SERVER_OPTIONS: ServerOptions = Object.freeze({
   noDelay: true,
   maxSessionMemory: Number.MAX_SAFE_INTEGER,
   settings: { initialWindowSize: STREAM_WINDOW_BYTES },
