@@ -185,8 +185,9 @@ function decodeRequestedOutput(output: { name: string; parameters: ParameterMap 
 /** Undefined when there are none, so that absent parameters stay absent. */
 function decodeParameters(map: ParameterMap): Parameters | undefined {
   let out: Parameters | undefined;
-  for (const [name, parameter] of Object.entries(map)) {
-    const value = parameterValue(parameter);
+  // for-in, not Object.entries: no array for the (usual) empty map
+  for (const name in map) {
+    const value = parameterValue(map[name]!);
     if (value !== undefined) (out ??= {})[name] = value;
   }
   return out;
