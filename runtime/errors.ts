@@ -52,6 +52,8 @@ export const ERROR_CODES = {
   SY_ERR_MONITOR_NOT_CONFIGURED: 'unavailable',
   SY_ERR_WEBHOOK_NOT_CONFIGURED: 'unavailable',
   SY_ERR_METHOD_NOT_ALLOWED: 'unimplemented',
+  /** An RPC, or a feature of one (a grpc-encoding), that this server does not implement. */
+  SY_ERR_NOT_IMPLEMENTED: 'unimplemented',
   SY_ERR_MODEL_EXECUTION: 'internal',
   SY_ERR_INTERNAL: 'internal',
 } as const satisfies Record<string, ErrorKind>;

@@ -3,7 +3,6 @@
  * Malformed input is rejected here, before it reaches the service, with a
  * message naming the tensor and what was expected (DESIGN: request path, 1).
  */
-import type { Deadline } from '@grpc/grpc-js';
 import { SwitchyardError } from '../../runtime/errors.js';
 import {
   allocate,
@@ -57,10 +56,11 @@ const ALL_CONTENTS_FIELDS: readonly ContentsField[] = [
 ];
 
 /**
- * `callDeadline` is the gRPC call's deadline (`call.getDeadline()`); the
- * request's deadline is the earlier of it and the `timeout` parameter.
+ * `callDeadline` is the gRPC call's deadline (grpc-timeout) as a
+ * performance.now() time; the request's deadline is the earlier of it and the
+ * `timeout` parameter.
  */
-export function decodeInferRequest(message: ModelInferRequestMessage, callDeadline: Deadline = Infinity): InferRequest {
+export function decodeInferRequest(message: ModelInferRequestMessage, callDeadline = Infinity): InferRequest {
   if (message.model_name === '') throw invalidRequest('model_name is empty: name the model to run');
   const raw = message.raw_input_contents;
   if (raw.length > 0 && raw.length !== message.inputs.length) {
@@ -78,7 +78,7 @@ export function decodeInferRequest(message: ModelInferRequestMessage, callDeadli
   if (message.outputs.length > 0) request.outputs = message.outputs.map(decodeRequestedOutput);
   const parameters = decodeParameters(message.parameters);
   if (parameters) request.parameters = parameters;
-  const deadline = Math.min(performanceTimeOf(callDeadline), timeoutDeadline(parameters?.[TIMEOUT_PARAMETER]));
+  const deadline = Math.min(callDeadline, timeoutDeadline(parameters?.[TIMEOUT_PARAMETER]));
   if (deadline !== Infinity) request.deadline = deadline;
   return request;
 }
@@ -164,12 +164,12 @@ function decodeContents(
     const got = values.length === 0 ? 'no data' : `${values.length} elements in contents.${field}`;
     throw invalidTensor(`input '${name}' (${datatype}): shape [${shape.join(', ')}] needs ${count} elements in contents.${field} or raw_input_contents, got ${got}`);
   }
-  if (datatype === 'INT64' || datatype === 'UINT64') return fromDecimalInt64s(datatype, values as Int64[]);
+  if (datatype === 'INT64' || datatype === 'UINT64') return fromInt64s(datatype, values as Int64[]);
   return fromJsonValues(datatype, values as readonly unknown[], name);
 }
 
-/** int64/uint64 contents arrive as decimal strings (longs: String) and become exact bigints. */
-function fromDecimalInt64s(datatype: 'INT64' | 'UINT64', values: readonly Int64[]): TypedArray {
+/** int64/uint64 contents (numbers, or decimal strings past 2^53) become exact bigints. */
+function fromInt64s(datatype: 'INT64' | 'UINT64', values: readonly Int64[]): TypedArray {
   const out = allocate(datatype, values.length) as BigInt64Array | BigUint64Array;
   for (let i = 0; i < values.length; i++) out[i] = BigInt(values[i]!);
   return out;
@@ -185,8 +185,9 @@ function decodeRequestedOutput(output: { name: string; parameters: ParameterMap 
 /** Undefined when there are none, so that absent parameters stay absent. */
 function decodeParameters(map: ParameterMap): Parameters | undefined {
   let out: Parameters | undefined;
-  for (const [name, parameter] of Object.entries(map)) {
-    const value = parameterValue(parameter);
+  // for-in, not Object.entries: no array for the (usual) empty map
+  for (const name in map) {
+    const value = parameterValue(map[name]!);
     if (value !== undefined) (out ??= {})[name] = value;
   }
   return out;
@@ -208,12 +209,6 @@ function parameterValue(parameter: InferParameterMessage): ParameterValue | unde
     default:
       return undefined;
   }
-}
-
-/** A gRPC deadline (wall-clock ms or Date; Infinity for none) as a performance.now() time. */
-function performanceTimeOf(deadline: Deadline): number {
-  const wallClock = deadline instanceof Date ? deadline.getTime() : deadline;
-  return Number.isFinite(wallClock) ? performance.now() + (wallClock - Date.now()) : Infinity;
 }
 
 function invalidTensor(message: string): SwitchyardError {

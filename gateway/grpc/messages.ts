@@ -1,8 +1,9 @@
 /**
- * The protocol's messages as @grpc/proto-loader hands them over with
- * LOADER_OPTIONS: snake_case names, absent fields defaulted, 64-bit integers
- * as decimal strings. Outgoing messages may carry 64-bit integers as numbers;
- * protobufjs accepts both, hence `Int64`.
+ * The protocol's messages as plain objects: snake_case names as on the wire,
+ * absent fields as their defaults ('', [], {}, null), 64-bit integers as
+ * numbers where exact and decimal strings otherwise. The server's decoders
+ * (infer-request-decoder, schema) produce these shapes, and so does
+ * @grpc/proto-loader with the clients' LOADER_OPTIONS (always strings there).
  */
 export type Int64 = string | number;
 
@@ -16,17 +17,17 @@ export interface InferParameterMessage {
   uint64_param?: Int64;
 }
 
-export type ParameterMap = Record<string, InferParameterMessage>;
+export type ParameterMap = Readonly<Record<string, InferParameterMessage>>;
 
 export interface InferTensorContentsMessage {
-  bool_contents: boolean[];
-  int_contents: number[];
-  int64_contents: Int64[];
-  uint_contents: number[];
-  uint64_contents: Int64[];
-  fp32_contents: number[];
-  fp64_contents: number[];
-  bytes_contents: Uint8Array[];
+  bool_contents: readonly boolean[];
+  int_contents: readonly number[];
+  int64_contents: readonly Int64[];
+  uint_contents: readonly number[];
+  uint64_contents: readonly Int64[];
+  fp32_contents: readonly number[];
+  fp64_contents: readonly number[];
+  bytes_contents: readonly Uint8Array[];
 }
 
 export type ContentsField = keyof InferTensorContentsMessage;
@@ -34,7 +35,7 @@ export type ContentsField = keyof InferTensorContentsMessage;
 export interface InferInputTensorMessage {
   name: string;
   datatype: string;
-  shape: Int64[];
+  shape: readonly Int64[];
   parameters: ParameterMap;
   contents: InferTensorContentsMessage | null;
 }
@@ -49,10 +50,10 @@ export interface ModelInferRequestMessage {
   model_version: string;
   id: string;
   parameters: ParameterMap;
-  inputs: InferInputTensorMessage[];
-  outputs: RequestedOutputMessage[];
+  inputs: readonly InferInputTensorMessage[];
+  outputs: readonly RequestedOutputMessage[];
   /** One entry per input, in the order of `inputs`. */
-  raw_input_contents: Uint8Array[];
+  raw_input_contents: readonly Uint8Array[];
 }
 
 export interface TensorMetadataMessage {
@@ -90,7 +91,7 @@ export interface RepositoryIndexRequestMessage {
   ready: boolean;
 }
 
-/** switchyard.feedback.FeedbackRequest as loaded. */
+/** switchyard.feedback.FeedbackRequest. */
 export interface FeedbackRequestMessage {
   model_name: string;
   items: Array<{ id: string; labels: number[] }>;

@@ -4,16 +4,18 @@ import protobuf from 'protobufjs';
 import { SwitchyardError, type ErrorCode } from '../../runtime/errors.js';
 import { decodeInferRequest, encodeInferResponse } from '../../gateway/grpc/codec.js';
 import type { ModelInferRequestMessage } from '../../gateway/grpc/messages.js';
-import { loadInferenceService, PROTO_FILE } from '../../gateway/grpc/proto.js';
+import { decodeModelInferRequest } from '../../gateway/grpc/infer-request-decoder.js';
+import { loadInferenceService } from '../../gateway/grpc/proto.js';
+import { PROTO_FILE } from '../../gateway/grpc/schema.js';
 import { fromBytes, toBytes } from '../../gateway/inference/tensor.js';
 import type { InferResponse } from '../../gateway/inference/types.js';
 import { outputTensors, rawInferRequest, type ModelInferRequestInit } from '../helpers/grpc-client.js';
 
 const modelInfer = loadInferenceService()['ModelInfer']!;
 
-/** The request as the server's handler receives it: through the wire, with the gateway's loader options. */
+/** The request as the server's handler receives it: encoded by a grpc-js client, decoded by the server. */
 function received(init: ModelInferRequestInit): ModelInferRequestMessage {
-  return modelInfer.requestDeserialize(modelInfer.requestSerialize(init)) as ModelInferRequestMessage;
+  return decodeModelInferRequest(modelInfer.requestSerialize(init));
 }
 
 function decode(init: ModelInferRequestInit) {
@@ -129,11 +131,11 @@ describe('decodeInferRequest: request fields', () => {
     assert.ok(deadline >= before + 5000 && deadline <= performance.now() + 5000, `timeout only: ${deadline - before} ms`);
 
     before = performance.now();
-    deadline = decodeInferRequest(received(withTimeout), new Date(Date.now() + 1000)).deadline!;
+    deadline = decodeInferRequest(received(withTimeout), performance.now() + 1000).deadline!;
     assert.ok(Math.abs(deadline - (before + 1000)) < 50, `call deadline earlier: ${deadline - before} ms`);
 
     before = performance.now();
-    deadline = decodeInferRequest(received({ ...base, parameters: { timeout: { int64_param: 200_000 } } }), Date.now() + 60_000).deadline!;
+    deadline = decodeInferRequest(received({ ...base, parameters: { timeout: { int64_param: 200_000 } } }), performance.now() + 60_000).deadline!;
     assert.ok(Math.abs(deadline - (before + 200)) < 50, `timeout earlier: ${deadline - before} ms`);
 
     assert.equal(decodeInferRequest(received({ ...base, parameters: { timeout: { int64_param: 0 } } }), Infinity).deadline, undefined);
