@@ -267,15 +267,14 @@ describe('gRPC server: the protocol', () => {
 
 describe('gRPC server: grpc-timeout while queued', () => {
   it('a call whose deadline passes while it waits in the queue is answered DEADLINE_EXCEEDED by the gateway, never computed', async () => {
-    // One worker, one batch at a time: full 128-row mlp batches queue behind one another.
+    // One batch at a time: full 128-row mlp batches queue behind one another (gRPC is served by one shard: one queue).
     const tg = await startTestGateway({ pipelineDepth: 1, overrides: { instances: 1, maxQueueSize: 10_000 } });
     const session = await openSession(tg.grpc);
     try {
       const mlp = (rows: number, seed: number): Buffer =>
         framed(modelInfer.requestSerialize(rawInferRequest('mlp', [{ name: 'features', datatype: 'FP32', shape: [rows, 256], data: seededRows(rows, 256, seed) }])));
-      const mv = tg.gateway.catalog.resolve('mlp');
       const blockers = Array.from({ length: 48 }, (_, i) => rawCall(session, MODEL_INFER, { chunks: [mlp(128, 100 + i)] }));
-      await until('a backlog in the queue', () => mv.queued >= 24);
+      await until('a backlog in the queue', async () => (await metricValue(tg.gateway, 'switchyard_queue_depth_requests', { model: 'mlp' })) >= 24);
       const late = await rawCall(session, MODEL_INFER, { headers: { 'grpc-timeout': '20m' }, chunks: [mlp(1, 1)] });
       assertStatus(late, status.DEADLINE_EXCEEDED, 'queue');
       assertTrailersOnly(late, 'SY_ERR_DEADLINE_EXCEEDED');
