@@ -39,6 +39,8 @@ export type RunResult = { ok: true; outputs: ReturnedTensor[]; computeSeconds: n
 export interface BatchExecutor {
   /** Batches that may be in flight at once. */
   readonly capacity: number;
+  /** Memory of at least `bytes` to pack the next batch's inputs into. */
+  inputBuffer(bytes: number): ArrayBuffer;
   run(task: RunTask): Promise<RunResult>;
   close(): void;
 }

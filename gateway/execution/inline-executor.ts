@@ -10,6 +10,8 @@ import { runPacked } from './packed-run.js';
 
 export class InlineExecutor implements BatchExecutor {
   readonly capacity = 1;
+  /** Reused for every batch: ORT is done with a batch's inputs when its run returns. */
+  private scratch = new ArrayBuffer(0);
 
   private constructor(private readonly session: OrtSession) {}
 
@@ -22,6 +24,11 @@ export class InlineExecutor implements BatchExecutor {
       throw new Error(first.error.message);
     }
     return new InlineExecutor(session);
+  }
+
+  inputBuffer(bytes: number): ArrayBuffer {
+    if (this.scratch.byteLength < bytes) this.scratch = new ArrayBuffer(Math.max(bytes, 2 * this.scratch.byteLength));
+    return this.scratch;
   }
 
   run(task: RunTask): Promise<RunResult> {

@@ -26,6 +26,11 @@ export class PoolExecutor implements BatchExecutor {
     this.capacity = ports.length * pipelineDepth;
   }
 
+  /** A fresh buffer each batch: it is handed over to the worker. */
+  inputBuffer(bytes: number): ArrayBuffer {
+    return new ArrayBuffer(bytes);
+  }
+
   async run(task: RunTask): Promise<RunResult> {
     let slot = this.leastBusy();
     while (!slot) {

@@ -1,12 +1,22 @@
-/** Reads a request body from uWS chunks into one buffer, bounded by a size limit. */
+/**
+ * Reads a request body from uWS chunks into one buffer, bounded by a size
+ * limit. The buffer comes from Node's Buffer pool for small bodies (no
+ * allocation of its own), and starts `lead` bytes in, so that the caller can
+ * place a part of the body on an aligned address (the binary tensors after an
+ * OIP JSON header: typed arrays view them where they lie instead of copying).
+ */
 import { SwitchyardError } from '../../runtime/errors.js';
 import type { HttpResponse } from './uws.js';
+
+/** Bytes a body of unknown length starts with, growing as it comes. */
+const UNKNOWN_LENGTH_START = 16 * 1024;
 
 export function readBody(
   res: HttpResponse,
   contentLength: string,
   limit: number,
-  done: (body: Uint8Array) => void,
+  lead: number,
+  done: (body: Buffer) => void,
   fail: (err: SwitchyardError) => void,
 ): void {
   const tooLarge = (size: number | string): SwitchyardError =>
@@ -17,7 +27,7 @@ export function readBody(
     return;
   }
   // uWS chunks are only valid during the callback: copy each one out.
-  let buffer = new Uint8Array(declared >= 0 ? declared : 16 * 1024);
+  let buffer = Buffer.allocUnsafe(lead + (declared >= 0 ? declared : UNKNOWN_LENGTH_START));
   let size = 0;
   let failed = false;
   res.onData((chunk, isLast) => {
@@ -28,13 +38,13 @@ export function readBody(
       fail(tooLarge(`more than ${limit}`));
       return;
     }
-    if (size + bytes.byteLength > buffer.byteLength) {
-      const grown = new Uint8Array(Math.min(limit, Math.max(buffer.byteLength * 2, size + bytes.byteLength)));
-      grown.set(buffer.subarray(0, size));
+    if (lead + size + bytes.byteLength > buffer.byteLength) {
+      const grown = Buffer.allocUnsafe(lead + Math.min(limit, Math.max(2 * (buffer.byteLength - lead), size + bytes.byteLength)));
+      buffer.copy(grown, lead, lead, lead + size);
       buffer = grown;
     }
-    buffer.set(bytes, size);
+    buffer.set(bytes, lead + size);
     size += bytes.byteLength;
-    if (isLast) done(buffer.subarray(0, size));
+    if (isLast) done(buffer.subarray(lead, lead + size));
   });
 }

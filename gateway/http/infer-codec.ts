@@ -15,13 +15,22 @@ export interface DecodedHttpInfer {
 }
 
 const MAX_NESTING = 32;
-const utf8 = new TextDecoder();
 
 function invalid(code: 'SY_ERR_INVALID_JSON' | 'SY_ERR_INVALID_BINARY' | 'SY_ERR_INVALID_REQUEST' | 'SY_ERR_INVALID_TENSOR', message: string): SwitchyardError {
   return new SwitchyardError(code, message);
 }
 
-export function decodeInferBody(body: Uint8Array, headerLength: string, model: string, version: string | undefined): DecodedHttpInfer {
+/**
+ * Where the body should start so that its binary part — after an
+ * `Inference-Header-Content-Length` JSON header — lies on an 8-byte boundary,
+ * the widest element's: the tensors are then views of the body, not copies.
+ */
+export function binaryAlignmentLead(headerLength: string): number {
+  const n = Number(headerLength);
+  return headerLength === '' || !Number.isSafeInteger(n) || n < 0 ? 0 : (8 - (n % 8)) % 8;
+}
+
+export function decodeInferBody(body: Buffer, headerLength: string, model: string, version: string | undefined): DecodedHttpInfer {
   let jsonEnd = body.byteLength;
   if (headerLength !== '') {
     const n = Number(headerLength);
@@ -53,9 +62,9 @@ export function decodeInferBody(body: Uint8Array, headerLength: string, model: s
   };
 }
 
-export function parseJsonBody(bytes: Uint8Array): unknown {
+export function parseJsonBody(bytes: Buffer): unknown {
   try {
-    return JSON.parse(utf8.decode(bytes));
+    return JSON.parse(bytes.toString('utf8'));
   } catch (err) {
     throw invalid('SY_ERR_INVALID_JSON', `request body is not valid JSON: ${(err as Error).message}`);
   }
@@ -134,15 +143,25 @@ export interface EncodedHttpInfer {
 }
 
 export function encodeInferResponse(response: InferResponse, binaryOutput: (name: string) => boolean): EncodedHttpInfer {
-  const chunks: Uint8Array[] = [];
+  const binary: Uint8Array[] = [];
+  let binaryBytes = 0;
   const outputs = response.outputs.map((o) => {
     if (!binaryOutput(o.name)) return { name: o.name, datatype: o.datatype, shape: o.shape, data: toJsonValues(o.datatype, o.data) };
     const bytes = toBytes(o.data);
-    chunks.push(bytes);
+    binary.push(bytes);
+    binaryBytes += bytes.byteLength;
     return { name: o.name, datatype: o.datatype, shape: o.shape, parameters: { binary_data_size: bytes.byteLength } };
   });
   const json = JSON.stringify({ id: response.id, model_name: response.model_name, model_version: response.model_version, parameters: { role: response.role }, outputs });
-  if (chunks.length === 0) return { body: json };
-  const header = Buffer.from(json);
-  return { body: Buffer.concat([header, ...chunks]), headerLength: header.byteLength };
+  if (binary.length === 0) return { body: json };
+  // one buffer for header and tensors, from Node's pool when small
+  const headerLength = Buffer.byteLength(json);
+  const body = Buffer.allocUnsafe(headerLength + binaryBytes);
+  body.write(json, 0, headerLength);
+  let at = headerLength;
+  for (const bytes of binary) {
+    body.set(bytes, at);
+    at += bytes.byteLength;
+  }
+  return { body, headerLength };
 }

@@ -1,5 +1,7 @@
 /** Writing uWS responses safely: corked, skipped when the client has gone, errors as `{"error": ...}`. */
 import { httpStatusOf, type SwitchyardError } from '../../runtime/errors.js';
+import { ANSWER_ROLE_HEADER, ANSWER_VERSION_HEADER } from '../inference/routing-headers.js';
+import type { EncodedHttpInfer } from './infer-codec.js';
 import type { HttpResponse } from './uws.js';
 
 const STATUS_TEXT: Record<number, string> = {
@@ -26,6 +28,32 @@ export function send(res: HttpResponse, reply: Reply, status: number, body: stri
     res.writeStatus(STATUS_TEXT[status] ?? `${status} Unknown`);
     for (const [name, value] of Object.entries(headers)) res.writeHeader(name, value);
     res.end(body, close);
+  });
+}
+
+/** Header names and values every inference answer carries, as bytes once (uWS converts strings on every write). */
+const OK = Buffer.from('200 OK');
+const CONTENT_TYPE = Buffer.from('Content-Type');
+const JSON_TYPE = Buffer.from('application/json');
+const BINARY_TYPE = Buffer.from('application/octet-stream');
+const INFERENCE_HEADER_LENGTH = Buffer.from('Inference-Header-Content-Length');
+const ANSWER_VERSION = Buffer.from(ANSWER_VERSION_HEADER);
+const ANSWER_ROLE = Buffer.from(ANSWER_ROLE_HEADER);
+
+/** A 200 inference answer: the answering version and role, JSON or binary-extension body. */
+export function sendInferAnswer(res: HttpResponse, reply: Reply, version: string, role: string, encoded: EncodedHttpInfer): void {
+  if (reply.aborted) return;
+  reply.aborted = true;
+  res.cork(() => {
+    res.writeStatus(OK);
+    res.writeHeader(ANSWER_VERSION, version);
+    res.writeHeader(ANSWER_ROLE, role);
+    if (encoded.headerLength === undefined) res.writeHeader(CONTENT_TYPE, JSON_TYPE);
+    else {
+      res.writeHeader(CONTENT_TYPE, BINARY_TYPE);
+      res.writeHeader(INFERENCE_HEADER_LENGTH, String(encoded.headerLength));
+    }
+    res.end(encoded.body);
   });
 }
 

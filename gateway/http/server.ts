@@ -5,11 +5,11 @@
 import { performance } from 'node:perf_hooks';
 import { asSwitchyardError, SwitchyardError } from '../../runtime/errors.js';
 import type { InferenceService } from '../inference/types.js';
-import { ANSWER_ROLE_HEADER, ANSWER_VERSION_HEADER, applyRoutingHeaders, PIN_HEADER } from '../inference/routing-headers.js';
+import { applyRoutingHeaders, PIN_HEADER } from '../inference/routing-headers.js';
 import { parseFeedback } from '../inference/feedback.js';
 import { readBody } from './body.js';
-import { decodeInferBody, encodeInferResponse, parseJsonBody } from './infer-codec.js';
-import { send, sendError, sendJson, type Reply } from './response.js';
+import { binaryAlignmentLead, decodeInferBody, encodeInferResponse, parseJsonBody, type DecodedHttpInfer } from './infer-codec.js';
+import { send, sendError, sendInferAnswer, sendJson, type Reply } from './response.js';
 import { createApp, us_listen_socket_close, us_socket_local_port, type App, type HttpRequest, type HttpResponse, type us_listen_socket } from './uws.js';
 
 /** The routes above and their methods, to tell a wrong method (405) from an unknown path (404). */
@@ -134,6 +134,7 @@ export class HttpTransport {
       res,
       req.getHeader('content-length'),
       this.options.maxBodyBytes,
+      0,
       (body) => {
         try {
           const items = parseFeedback(parseJsonBody(body));
@@ -178,6 +179,7 @@ export class HttpTransport {
       res,
       req.getHeader('content-length'),
       this.options.maxBodyBytes,
+      binaryAlignmentLead(headers.headerLength),
       (body) => {
         reading = false;
         this.answer(res, reply, body, headers, model, version, started);
@@ -190,8 +192,8 @@ export class HttpTransport {
     );
   }
 
-  private answer(res: HttpResponse, reply: Reply, body: Uint8Array, headers: RequestHeaders, model: string, version: string | undefined, started: number): void {
-    let decoded;
+  private answer(res: HttpResponse, reply: Reply, body: Buffer, headers: RequestHeaders, model: string, version: string | undefined, started: number): void {
+    let decoded: DecodedHttpInfer;
     try {
       decoded = decodeInferBody(body, headers.headerLength, model, version);
       applyRoutingHeaders(decoded.request, headers.pinned, headers.stickyKey);
@@ -200,20 +202,16 @@ export class HttpTransport {
       this.end();
       return;
     }
-    this.options.service
-      .infer(decoded.request)
-      .then((response) => {
-        const encoded = encodeInferResponse(response, decoded.binaryOutput);
-        const headers: Record<string, string> = { [ANSWER_VERSION_HEADER]: response.model_version, [ANSWER_ROLE_HEADER]: response.role };
-        if (encoded.headerLength === undefined) headers['Content-Type'] = 'application/json';
-        else {
-          headers['Content-Type'] = 'application/octet-stream';
-          headers['Inference-Header-Content-Length'] = String(encoded.headerLength);
-        }
-        send(res, reply, 200, encoded.body, headers);
-      })
-      .catch((err: unknown) => sendError(res, reply, asSwitchyardError(err)))
-      .finally(() => this.end());
+    this.options.service.infer(decoded.request).then(
+      (response) => {
+        sendInferAnswer(res, reply, response.model_version, response.role, encodeInferResponse(response, decoded.binaryOutput));
+        this.end();
+      },
+      (err: unknown) => {
+        sendError(res, reply, asSwitchyardError(err));
+        this.end();
+      },
+    );
   }
 
   /** A request refused before it reached the service is still counted. */

@@ -18,7 +18,8 @@ export interface PackedBatch {
   rows: number;
 }
 
-export function packBatch(specs: readonly TensorSpec[], requests: readonly ValidatedInputs[]): PackedBatch {
+/** `memory` gives the buffer to pack into, of at least the bytes asked (by default a new one). */
+export function packBatch(specs: readonly TensorSpec[], requests: readonly ValidatedInputs[], memory: (bytes: number) => ArrayBuffer = (bytes) => new ArrayBuffer(bytes)): PackedBatch {
   const rows = requests.reduce((n, r) => n + r.rows, 0);
   const tensors: PackedTensor[] = [];
   let offset = 0;
@@ -29,7 +30,7 @@ export function packBatch(specs: readonly TensorSpec[], requests: readonly Valid
     tensors.push({ name: spec.name, datatype: spec.datatype, dims, byteOffset: offset, length });
     offset += Math.ceil((length * elementBytes(spec.datatype)) / ALIGN) * ALIGN;
   });
-  const buffer = new ArrayBuffer(offset);
+  const buffer = memory(offset);
   const bytes = new Uint8Array(buffer);
   tensors.forEach((tensor, k) => {
     let at = tensor.byteOffset;

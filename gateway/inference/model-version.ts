@@ -106,6 +106,8 @@ export class ModelVersion {
     this.executor.close();
   }
 
+  private readonly allocateInputs = (bytes: number): ArrayBuffer => this.executor.inputBuffer(bytes);
+
   private readonly runBatch = async (batch: Request[]): Promise<void> => {
     const started = performance.now();
     const { outputs, computeSeconds } = await this.execute(batch.map((r) => r.payload.inputs));
@@ -127,7 +129,7 @@ export class ModelVersion {
 
   /** Packs the requests, runs them as one ONNX run, splits the outputs back. */
   private async execute(requests: ValidatedInputs[]): Promise<{ outputs: { rows: number } & SplitOutputs; computeSeconds: number }> {
-    const packed = packBatch(this.manifest.inputs, requests);
+    const packed = packBatch(this.manifest.inputs, requests, this.allocateInputs);
     const result = await this.executor.run({ buffer: packed.buffer, inputs: packed.tensors, outputs: this.outputNames });
     if (!result.ok) throw SwitchyardError.fromData(result.error);
     const split = splitOutputs(result.outputs, requests.map((r) => r.rows), this.manifest.batching.max_batch_size > 0);

@@ -125,10 +125,15 @@ function badElement(tensor: string, datatype: Datatype, index: number, got: unkn
   );
 }
 
-/** Copies raw little-endian bytes into a fresh, aligned typed array. */
+/**
+ * A typed array over raw little-endian bytes: a view where they lie when they
+ * are aligned for the datatype (the transports place bodies so that they are),
+ * an aligned copy otherwise.
+ */
 export function fromBytes(datatype: Datatype, bytes: Uint8Array): TypedArray {
-  const size = DATATYPES[datatype].bytes;
-  const out = new DATATYPES[datatype].array(bytes.byteLength / size);
+  const { bytes: size, array } = DATATYPES[datatype];
+  if (bytes.byteOffset % size === 0) return new array(bytes.buffer, bytes.byteOffset, bytes.byteLength / size);
+  const out = new array(bytes.byteLength / size);
   new Uint8Array(out.buffer).set(bytes);
   return out;
 }

@@ -24,22 +24,17 @@ function invalid(message: string): SwitchyardError {
 }
 
 export function validateInputs(manifest: ModelManifest, inputs: readonly InputTensor[]): ValidatedInputs {
-  const byName = new Map<string, InputTensor>();
-  for (const input of inputs) {
-    if (byName.has(input.name)) throw invalid(`input '${input.name}' is given twice`);
-    if (!manifest.inputs.some((s) => s.name === input.name)) {
-      throw invalid(`unexpected input '${input.name}'; model '${manifest.name}' takes ${describeSpecs(manifest.inputs)}`);
-    }
-    byName.set(input.name, input);
-  }
+  const specs = manifest.inputs;
+  const ordered = inSpecOrder(manifest, inputs);
   const batching = manifest.batching.max_batch_size > 0;
+  const keyed = shapeKeyed(manifest);
   let rows = 1;
   let shapeKey = '';
-  const tensors: TypedArray[] = [];
-  const shapes: number[][] = [];
-  manifest.inputs.forEach((spec, i) => {
-    const input = byName.get(spec.name);
-    if (!input) throw invalid(`missing input '${spec.name}' (${spec.datatype} ${fmt(spec.shape)}); model '${manifest.name}' takes ${describeSpecs(manifest.inputs)}`);
+  const tensors: TypedArray[] = new Array(specs.length);
+  const shapes: number[][] = new Array(specs.length);
+  for (let i = 0; i < specs.length; i++) {
+    const spec = specs[i]!;
+    const input = ordered[i]!;
     checkTensor(spec, input);
     if (batching) {
       const inputRows = input.shape[0]!;
@@ -48,13 +43,45 @@ export function validateInputs(manifest: ModelManifest, inputs: readonly InputTe
         throw invalid(`input '${spec.name}': batch size ${inputRows} exceeds the model's max_batch_size ${manifest.batching.max_batch_size}`);
       }
       if (i === 0) rows = inputRows;
-      else if (inputRows !== rows) throw invalid(`input '${spec.name}': batch size ${inputRows} differs from input '${manifest.inputs[0]!.name}' (${rows})`);
+      else if (inputRows !== rows) throw invalid(`input '${spec.name}': batch size ${inputRows} differs from input '${specs[0]!.name}' (${rows})`);
     }
-    if (spec.shape.some((d, k) => d === -1 && !(batching && k === 0))) shapeKey += fmt(input.shape.slice(1));
-    tensors.push(input.data);
-    shapes.push(input.shape);
-  });
+    if (keyed[i]) shapeKey += fmt(input.shape.slice(1));
+    tensors[i] = input.data;
+    shapes[i] = input.shape;
+  }
   return { tensors, shapes, rows, shapeKey };
+}
+
+/** The inputs in the manifest's order; usually they came in it. */
+function inSpecOrder(manifest: ModelManifest, inputs: readonly InputTensor[]): readonly InputTensor[] {
+  const specs = manifest.inputs;
+  if (inputs.length === specs.length && specs.every((spec, i) => inputs[i]!.name === spec.name)) return inputs;
+  const byName = new Map<string, InputTensor>();
+  for (const input of inputs) {
+    if (byName.has(input.name)) throw invalid(`input '${input.name}' is given twice`);
+    if (!specs.some((s) => s.name === input.name)) {
+      throw invalid(`unexpected input '${input.name}'; model '${manifest.name}' takes ${describeSpecs(specs)}`);
+    }
+    byName.set(input.name, input);
+  }
+  return specs.map((spec) => {
+    const input = byName.get(spec.name);
+    if (!input) throw invalid(`missing input '${spec.name}' (${spec.datatype} ${fmt(spec.shape)}); model '${manifest.name}' takes ${describeSpecs(specs)}`);
+    return input;
+  });
+}
+
+/** Per input, whether it has a variable dimension besides the batch one: requests only share a batch when those match. */
+const SHAPE_KEYED = new WeakMap<ModelManifest, boolean[]>();
+
+function shapeKeyed(manifest: ModelManifest): boolean[] {
+  let keyed = SHAPE_KEYED.get(manifest);
+  if (!keyed) {
+    const batching = manifest.batching.max_batch_size > 0;
+    keyed = manifest.inputs.map((s) => s.shape.some((d, k) => d === -1 && !(batching && k === 0)));
+    SHAPE_KEYED.set(manifest, keyed);
+  }
+  return keyed;
 }
 
 function checkTensor(spec: TensorSpec, input: InputTensor): void {

@@ -395,7 +395,7 @@ describe('64-bit integer JSON elements that do not fit', () => {
         ['INT64', 1e20],
         ['UINT64', 2 ** 64],
       ] as const) {
-        const body = new TextEncoder().encode(JSON.stringify({ inputs: [{ name: 'ids', datatype, shape: [1], data: [value] }] }));
+        const body = Buffer.from(JSON.stringify({ inputs: [{ name: 'ids', datatype, shape: [1], data: [value] }] }));
         assert.throws(
           () => decodeInferBody(body, '', 'm', undefined),
           (err: unknown) => err instanceof SwitchyardError && err.code === 'SY_ERR_INVALID_TENSOR' && /'ids'/.test(err.message) && /element 0/.test(err.message),
