@@ -16,6 +16,7 @@ export const GATEWAY_OPTIONS = {
   'record-inputs-per-second': { type: 'string' },
   host: { type: 'string', default: GATEWAY_DEFAULTS.host },
   shards: { type: 'string' },
+  'idle-spin-us': { type: 'string', default: String(GATEWAY_DEFAULTS.idleSpinUs) },
   'http-port': { type: 'string', default: String(GATEWAY_DEFAULTS.httpPort) },
   'grpc-port': { type: 'string', default: String(GATEWAY_DEFAULTS.grpcPort) },
   'metrics-port': { type: 'string', default: String(GATEWAY_DEFAULTS.metricsPort) },
@@ -46,6 +47,9 @@ export const GATEWAY_HELP = `options:
   --host ADDR                bind address (default 127.0.0.1)
   --shards N                 shard threads serving the REST port, each with its own loop, model
                              sessions and batchers (default: the CPUs available to the process)
+  --idle-spin-us N           after an answer a shard keeps polling this long before its loop may
+                             sleep: the next request finds the core awake and its caches warm
+                             (default 200; 0: never poll, for hosts shared with other work)
   --http-port N              REST port (default 8000)
   --grpc-port N              gRPC port (default 8001)
   --metrics-port N           Prometheus /metrics port (default 8002)
@@ -93,6 +97,7 @@ export function gatewayConfigFromArgs(values: Values, repository: string | undef
     recordInputsPerSecond: values['record-inputs-per-second'] === undefined ? undefined : values['record-inputs-per-second'] === 'inf' ? Infinity : Number(values['record-inputs-per-second']),
     host: values.host as string,
     shards: int(values, 'shards'),
+    idleSpinUs: int(values, 'idle-spin-us'),
     httpPort: int(values, 'http-port'),
     grpcPort: int(values, 'grpc-port'),
     metricsPort: int(values, 'metrics-port'),

@@ -3,8 +3,8 @@
  * settings come from each manifest; the overrides here apply to every model
  * (e.g. `--instances 2` on a bigger machine).
  */
-import { availableParallelism } from 'node:os';
 import { EXECUTION_MODES, type ModelManifest, type RequestedMode } from '../models/manifest.js';
+import { availableCpus } from '../runtime/available-cpus.js';
 
 export interface ModelOverrides {
   executionMode?: RequestedMode;
@@ -38,6 +38,8 @@ export interface GatewayConfig {
   host: string;
   /** Shard threads, each serving the REST port with its own catalog replica and sessions. */
   shards: number;
+  /** How long a shard keeps polling after an answer before its loop may sleep (0: never poll). */
+  idleSpinUs: number;
   httpPort: number;
   grpcPort: number;
   metricsPort: number;
@@ -57,6 +59,7 @@ export const GATEWAY_DEFAULTS = {
   maxBodyBytes: 64 * 1024 * 1024,
   pipelineDepth: 2,
   shadowMaxInflight: 64,
+  idleSpinUs: 200,
   recordInputsRate: 1,
   recordInputsPerSecond: 1000,
   recordStreamMaxLength: 100_000,
@@ -64,8 +67,9 @@ export const GATEWAY_DEFAULTS = {
 
 export function gatewayConfig(input: Partial<GatewayConfig>): Readonly<GatewayConfig> {
   const given = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
-  const config: GatewayConfig = { ...GATEWAY_DEFAULTS, shards: availableParallelism(), overrides: {}, ...given };
+  const config: GatewayConfig = { ...GATEWAY_DEFAULTS, shards: availableCpus(), overrides: {}, ...given };
   if (!Number.isInteger(config.shards) || config.shards < 1) throw new Error(`shards must be an integer >= 1, got ${config.shards}`);
+  if (!Number.isInteger(config.idleSpinUs) || config.idleSpinUs < 0) throw new Error(`idleSpinUs must be an integer >= 0, got ${config.idleSpinUs}`);
   if (!config.repository === !config.registryUrl) throw new Error('serve either a model repository directory or a registry (--repository DIR or --registry URL), exactly one');
   if (config.redisUrl && !config.registryUrl) throw new Error('--redis carries registry changes: it needs --registry URL');
   for (const key of ['httpPort', 'grpcPort', 'metricsPort'] as const) {

@@ -77,6 +77,7 @@ export class Gateway {
         recordInputsPerSecond: config.recordInputsPerSecond,
         sink: spec?.kind,
         logLevel: logLevel(),
+        idleSpinUs: config.idleSpinUs,
       },
       prepare,
       metrics,

@@ -91,5 +91,7 @@ export interface ShardWorkerData {
   /** The record sink records go to, if any (its port arrives in a request). */
   sink?: 'grpc' | 'redis';
   logLevel: Level;
+  /** How long the loop keeps polling after an answer before it may sleep (0: never). */
+  idleSpinUs: number;
   control: MessagePort;
 }

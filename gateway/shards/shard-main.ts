@@ -20,6 +20,7 @@ import { ModelCatalog, type VersionLoader } from '../inference/model-catalog.js'
 import { ModelVersion } from '../inference/model-version.js';
 import { GatewayService } from '../inference/service.js';
 import { GatewayMetrics } from '../metrics.js';
+import { IdlePoller, PollingAfterAnswers } from './idle-poller.js';
 import { InputBudget } from '../publishing/input-budget.js';
 import { PortSink } from '../publishing/port-sink.js';
 import { PredictionRecorder } from '../publishing/prediction-recorder.js';
@@ -34,10 +35,11 @@ const log: Logger = createLogger({ component: 'gateway', shard: data.index }, da
 );
 
 const registry = new Registry();
-const events = new GatewayMetrics(registry);
+const metrics = new GatewayMetrics(registry);
+const events = new PollingAfterAnswers(metrics, new IdlePoller(data.idleSpinUs));
 const sink = data.sink && new PortSink(data.sink);
-const publisher = sink && new RecordPublisher(sink, PUBLISHER_DEFAULTS, events, log);
-const recorder = publisher && new PredictionRecorder(publisher, data.recordInputsRate, new InputBudget(data.recordInputsPerSecond), (n) => events.recordInputsOverBudget(n));
+const publisher = sink && new RecordPublisher(sink, PUBLISHER_DEFAULTS, metrics, log);
+const recorder = publisher && new PredictionRecorder(publisher, data.recordInputsRate, new InputBudget(data.recordInputsPerSecond), (n) => metrics.recordInputsOverBudget(n));
 
 const loadVersion: VersionLoader = ({ key, manifest, provider, lowPriority, load }) => {
   const executor =
@@ -48,7 +50,7 @@ const loadVersion: VersionLoader = ({ key, manifest, provider, lowPriority, load
 };
 
 const catalog = new ModelCatalog(loadVersion, log);
-const service = new GatewayService(catalog, new ShadowMirror(data.shadowMaxInflight, events), events, SERVER_VERSION, recorder);
+const service = new GatewayService(catalog, new ShadowMirror(data.shadowMaxInflight, metrics), events, SERVER_VERSION, recorder);
 const http = new HttpTransport({ service, maxBodyBytes: data.maxBodyBytes });
 let grpc: GrpcTransport | undefined;
 
