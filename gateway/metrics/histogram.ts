@@ -16,7 +16,7 @@ interface HistogramLayout {
 }
 
 export class HistogramSeries implements Series {
-  /** Observations per bucket, not cumulative; the +Inf bucket is `count`. Float64: exact far beyond 2^32. */
+  /** Observations per bucket, not cumulative; the +Inf bucket is `count`. Float64: exact up to 2^53, where 32 bits would wrap. */
   private readonly counts: Float64Array;
   private sum = 0;
   private count = 0;

@@ -1,6 +1,6 @@
 /**
  * A metric whose series are plain objects the caller keeps and updates directly, so recording one costs no lookup
- * by label object (prom-client hashes the label object on every call, ~10 % of a shard's loop). The family lists
+ * by label object (prom-client's own metrics hash the label object on every call). The family lists
  * its series in the order they were made — prom-client's order — and hands them to a prom-client Registry as a
  * metric object it accepts: `get()` returns what `getMetricsAsJSON()` and `AggregatorRegistry.aggregate` expect.
  */
@@ -25,7 +25,6 @@ export interface MetricSnapshot {
 }
 
 export interface Series {
-  readonly labels: Labels;
   /** Appends this series' samples. */
   exportTo(samples: Sample[]): void;
 }
@@ -42,6 +41,7 @@ export class MetricFamily<S extends Series> {
     readonly type: MetricSnapshot['type'],
     private readonly create: (labels: Labels) => S,
   ) {
+    // The Registry only reads name, type, aggregator and get(); its typings list prom-client's own classes.
     registry.registerMetric(this as unknown as Metric);
   }
 
