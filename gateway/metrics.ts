@@ -115,7 +115,8 @@ export class GatewayMetrics implements GatewayEvents, ShadowObserver, PublisherO
     const series = this.versions.child(model).child(version);
     if (queueSeconds.length > 0) {
       const queueDuration = (series.queueDuration ??= this.queueDuration.add(series.labels));
-      for (const s of queueSeconds) queueDuration.observe(s);
+      // Indexed: a for-of here allocated (an iterator per batch, measured: GCs in a loop of batches).
+      for (let i = 0; i < queueSeconds.length; i++) queueDuration.observe(queueSeconds[i]);
     }
     series.computeDuration.child(provider).observe(computeSeconds);
     (series.batchSize ??= this.batchSize.add(series.labels)).observe(rows);
