@@ -107,6 +107,7 @@ export class Gateway {
   }
 
   private async drain(): Promise<void> {
+    await this.shards.stopAccepting();
     this.log.info('gateway draining');
     await Promise.all(this.sources.map((s) => s.close()));
     await this.catalog.close();

@@ -66,6 +66,8 @@ export type ShardRequest =
   | { kind: 'listen'; httpPort: number; grpcPort?: number }
   /** Its Prometheus series. → ShardMetrics */
   | { kind: 'metrics' }
+  /** Readiness off; new requests refused (503 / UNAVAILABLE), accepted ones still answered. → void */
+  | { kind: 'stop-accepting' }
   /** Refuse new requests, answer every accepted one, flush records, close. → void, then the thread ends */
   | { kind: 'drain' }
   /** Fault injection for tests and drills: the shard throws an uncaught error, as a bug would. → never answered */

@@ -104,6 +104,9 @@ async function handle(request: ShardRequest): Promise<Answer<unknown>> {
       return { value: await listen(request.httpPort, request.grpcPort) };
     case 'metrics':
       return { value: await registry.getMetricsAsJSON() };
+    case 'stop-accepting':
+      service.beginShutdown();
+      return nothing;
     case 'drain':
       await drain();
       return nothing;

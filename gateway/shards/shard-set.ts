@@ -78,6 +78,12 @@ export class ShardSet {
     void this.slots[index]?.request({ kind: 'crash' }).catch(() => undefined);
   }
 
+  /** Every shard's readiness off and new requests refused, at once; accepted ones are still answered. */
+  async stopAccepting(): Promise<void> {
+    this.closing = true;
+    await this.broadcast(() => ({ kind: 'stop-accepting' }));
+  }
+
   async drain(): Promise<void> {
     this.closing = true;
     await Promise.all(this.all().map((shard) => shard.drain()));
