@@ -10,8 +10,8 @@ import type { InferRequest, InferResponse, InputTensor, Parameters, RequestedOut
 
 export interface DecodedHttpInfer {
   request: InferRequest;
-  /** Whether an output is to be returned as binary data. */
-  binaryOutput(name: string): boolean;
+  /** Outputs are returned as binary data unless they say otherwise (`binary_data_output`). */
+  binaryByDefault: boolean;
 }
 
 const MAX_NESTING = 32;
@@ -51,15 +51,22 @@ export function decodeInferBody(body: Buffer, headerLength: string, model: strin
   }
   const outputs = parseRequestedOutputs(json.outputs);
   const deadline = timeoutDeadline(parameters?.[TIMEOUT_PARAMETER]);
-  const defaultBinary = parameters?.binary_data_output === true;
-  const perOutput = new Map(outputs?.map((o) => [o.name, o.parameters?.binary_data]));
   return {
     request: { id: (json.id as string | undefined) ?? '', model, version, inputs, outputs, parameters, deadline: Number.isFinite(deadline) ? deadline : undefined, protocol: 'http' },
-    binaryOutput: (name) => {
-      const own = perOutput.get(name);
-      return typeof own === 'boolean' ? own : defaultBinary;
-    },
+    binaryByDefault: parameters?.binary_data_output === true,
   };
+}
+
+/** Whether output `name` goes back as binary data: its own `binary_data` parameter, else the request's default. */
+export function wantsBinary(decoded: DecodedHttpInfer, name: string): boolean {
+  const requested = decoded.request.outputs;
+  if (requested) {
+    for (const o of requested) {
+      const own = o.name === name ? o.parameters?.binary_data : undefined;
+      if (typeof own === 'boolean') return own;
+    }
+  }
+  return decoded.binaryByDefault;
 }
 
 export function parseJsonBody(bytes: Buffer): unknown {
@@ -126,8 +133,9 @@ function parseRequestedOutputs(raw: unknown): RequestedOutput[] | undefined {
 function parseParameters(raw: unknown, where: string): Parameters | undefined {
   if (raw === undefined) return undefined;
   if (!isObject(raw)) throw invalid('SY_ERR_INVALID_REQUEST', `${where} must be an object`);
-  for (const [key, value] of Object.entries(raw)) {
-    if (!['string', 'number', 'boolean'].includes(typeof value)) throw invalid('SY_ERR_INVALID_REQUEST', `${where}: "${key}" must be a string, number or boolean`);
+  for (const key in raw) {
+    const type = typeof raw[key];
+    if (type !== 'string' && type !== 'number' && type !== 'boolean') throw invalid('SY_ERR_INVALID_REQUEST', `${where}: "${key}" must be a string, number or boolean`);
   }
   return raw as Parameters;
 }
@@ -142,26 +150,32 @@ export interface EncodedHttpInfer {
   headerLength?: number;
 }
 
-export function encodeInferResponse(response: InferResponse, binaryOutput: (name: string) => boolean): EncodedHttpInfer {
-  const binary: Uint8Array[] = [];
+/**
+ * The answer's JSON header written out directly (strings escaped by
+ * JSON.stringify, the rest is numbers and names the codec chose): no object
+ * per output to serialise. Binary outputs follow the header in one buffer,
+ * from Node's pool when small.
+ */
+export function encodeInferResponse(response: InferResponse, decoded: DecodedHttpInfer): EncodedHttpInfer {
+  let json = `{"id":${JSON.stringify(response.id)},"model_name":${JSON.stringify(response.model_name)},"model_version":${JSON.stringify(response.model_version)},"parameters":{"role":"${response.role}"},"outputs":[`;
   let binaryBytes = 0;
-  const outputs = response.outputs.map((o) => {
-    if (!binaryOutput(o.name)) return { name: o.name, datatype: o.datatype, shape: o.shape, data: toJsonValues(o.datatype, o.data) };
-    const bytes = toBytes(o.data);
-    binary.push(bytes);
-    binaryBytes += bytes.byteLength;
-    return { name: o.name, datatype: o.datatype, shape: o.shape, parameters: { binary_data_size: bytes.byteLength } };
+  response.outputs.forEach((o, i) => {
+    json += `${i > 0 ? ',' : ''}{"name":${JSON.stringify(o.name)},"datatype":"${o.datatype}","shape":[${o.shape.join(',')}],`;
+    if (wantsBinary(decoded, o.name)) {
+      json += `"parameters":{"binary_data_size":${o.data.byteLength}}}`;
+      binaryBytes += o.data.byteLength;
+    } else json += `"data":${JSON.stringify(toJsonValues(o.datatype, o.data))}}`;
   });
-  const json = JSON.stringify({ id: response.id, model_name: response.model_name, model_version: response.model_version, parameters: { role: response.role }, outputs });
-  if (binary.length === 0) return { body: json };
-  // one buffer for header and tensors, from Node's pool when small
+  json += ']}';
+  if (binaryBytes === 0 && !response.outputs.some((o) => wantsBinary(decoded, o.name))) return { body: json };
   const headerLength = Buffer.byteLength(json);
   const body = Buffer.allocUnsafe(headerLength + binaryBytes);
   body.write(json, 0, headerLength);
   let at = headerLength;
-  for (const bytes of binary) {
-    body.set(bytes, at);
-    at += bytes.byteLength;
+  for (const o of response.outputs) {
+    if (!wantsBinary(decoded, o.name)) continue;
+    body.set(toBytes(o.data), at);
+    at += o.data.byteLength;
   }
   return { body, headerLength };
 }

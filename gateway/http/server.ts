@@ -204,7 +204,7 @@ export class HttpTransport {
     }
     this.options.service.infer(decoded.request).then(
       (response) => {
-        sendInferAnswer(res, reply, response.model_version, response.role, encodeInferResponse(response, decoded.binaryOutput));
+        sendInferAnswer(res, reply, response.model_version, response.role, encodeInferResponse(response, decoded));
         this.end();
       },
       (err: unknown) => {

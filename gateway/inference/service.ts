@@ -104,7 +104,7 @@ export class GatewayService implements InferenceService {
       this.events.requestFinished(request.protocol, request.model, version, role, 'OK', seconds);
       const shadows = this.catalog.shadowsOf(request.model);
       if (shadows.length > 0) this.shadows.mirror(mv, shadows, request.inputs, outputs);
-      return { id, model_name: request.model, model_version: version, role, outputs: selected.map((i) => outputs[i]!) };
+      return { id, model_name: request.model, model_version: version, role, outputs: selected ? selected.map((i) => outputs[i]!) : outputs };
     } catch (err) {
       const error = asSwitchyardError(err);
       const seconds = (performance.now() - started) / 1000;

@@ -97,9 +97,9 @@ function checkTensor(spec: TensorSpec, input: InputTensor): void {
   }
 }
 
-/** Indexes of the requested outputs in manifest order; all of them when none is named. */
-export function selectOutputs(manifest: ModelManifest, requested: readonly RequestedOutput[] | undefined): number[] {
-  if (!requested || requested.length === 0) return manifest.outputs.map((_, i) => i);
+/** Indexes of the requested outputs, in the order asked; undefined when none is named (all of them, in manifest order). */
+export function selectOutputs(manifest: ModelManifest, requested: readonly RequestedOutput[] | undefined): number[] | undefined {
+  if (!requested || requested.length === 0) return undefined;
   return requested.map((r) => {
     const index = manifest.outputs.findIndex((s) => s.name === r.name);
     if (index < 0) throw invalid(`requested output '${r.name}' does not exist; model '${manifest.name}' has ${describeSpecs(manifest.outputs)}`);
