@@ -34,6 +34,8 @@ export interface Route {
   role: Role;
 }
 
+const NO_SHADOWS: readonly ModelVersion[] = Object.freeze([]);
+
 export class ModelCatalog {
   private readonly models = new Map<string, Snapshot>();
   private readonly staged = new Map<string, Staged>();
@@ -116,9 +118,9 @@ export class ModelCatalog {
   }
 
   /** Versions the model mirrors this request to (drawn at their percentages). */
-  shadowsOf(name: string): ModelVersion[] {
+  shadowsOf(name: string): readonly ModelVersion[] {
     const snapshot = this.models.get(name);
-    if (!snapshot || snapshot.router.policy.shadows.length === 0) return [];
+    if (!snapshot || snapshot.router.policy.shadows.length === 0) return NO_SHADOWS;
     return snapshot.router.shadowsFor().flatMap((v) => snapshot.versions.get(v) ?? []);
   }
 
