@@ -45,10 +45,6 @@ export class ShardThread {
     );
   }
 
-  get threadId(): number {
-    return this.worker.threadId;
-  }
-
   request<T>(request: ShardRequest, transfer: readonly Transferable[] = []): Promise<T> {
     return this.control.request(request, transfer) as Promise<T>;
   }

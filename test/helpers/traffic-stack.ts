@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 import type { GatewayConfig } from '../../gateway/config.js';
 import { Gateway } from '../../gateway/gateway.js';
 import { createLogger } from '../../runtime/log.js';
-import { ADMIN_TOKEN, call, READ_TOKEN, register } from '../models/registry/helpers.js';
+import { ADMIN_TOKEN, call, READ_TOKEN, register, startTestRegistry, type TestRegistry } from '../models/registry/helpers.js';
+import { tabularManifest, tabularOnnx } from './traffic-models.js';
 import { metricValue } from './gateway.js';
 import { until as untilHolds } from './poll.js';
 
@@ -79,6 +80,14 @@ export async function appliedWeights(gateway: Gateway, model: string): Promise<R
     out[labels.role === 'shadow' ? `shadow:${labels.version}` : labels.version!] = v.value;
   }
   return out;
+}
+
+/** A registry holding the tabular example as `model` v1, and a gateway following it. */
+export async function tabularStack(model: string, config: Partial<GatewayConfig> = {}): Promise<{ registry: TestRegistry; gw: FollowingGateway }> {
+  const registry = await startTestRegistry();
+  const onnx = tabularOnnx();
+  assert.equal(await registerVersion(registry.url, model, onnx, tabularManifest(onnx)), '1');
+  return { registry, gw: await startFollowingGateway(registry.url, config) };
 }
 
 /** Waits until the gateway applies the model's policy at `revision` or later. */

@@ -30,8 +30,7 @@ import {
   putTraffic,
   registerVersion,
   sleep,
-  startFollowingGateway,
-  startTestRegistry,
+  tabularStack,
   until,
   untilRevision,
   type FollowingGateway,
@@ -64,10 +63,7 @@ describe('hot swap under continuous load', () => {
   let gw: FollowingGateway;
 
   before(async () => {
-    registry = await startTestRegistry();
-    const onnx = tabularOnnx();
-    assert.equal(await registerVersion(registry.url, MODEL, onnx, tabularManifest(onnx)), '1');
-    gw = await startFollowingGateway(registry.url);
+    ({ registry, gw } = await tabularStack(MODEL));
   });
 
   after(async () => {

@@ -14,8 +14,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { KeepAliveConnection } from '../helpers/keepalive-http.js';
-import { heavyOnnx, inferBody, tabularManifest, tabularOnnx, tabularRows } from '../helpers/traffic-models.js';
-import { archiveVersion, putTraffic, registerVersion, sleep, startFollowingGateway, startTestRegistry, untilRevision, type FollowingGateway, type TestRegistry } from '../helpers/traffic-stack.js';
+import { heavyOnnx, inferBody, tabularManifest, tabularRows } from '../helpers/traffic-models.js';
+import { archiveVersion, putTraffic, registerVersion, sleep, tabularStack, untilRevision, type FollowingGateway, type TestRegistry } from '../helpers/traffic-stack.js';
 
 const MODEL = 'tabular';
 const LANES = 8;
@@ -26,10 +26,7 @@ describe('a traffic change across shards', () => {
   let gw: FollowingGateway;
 
   before(async () => {
-    registry = await startTestRegistry();
-    const onnx = tabularOnnx();
-    assert.equal(await registerVersion(registry.url, MODEL, onnx, tabularManifest(onnx)), '1');
-    gw = await startFollowingGateway(registry.url, { shards: 2 });
+    ({ registry, gw } = await tabularStack(MODEL, { shards: 2 }));
   });
 
   after(async () => {
