@@ -61,10 +61,10 @@ export function sendJson(res: HttpResponse, reply: Reply, status: number, value:
   send(res, reply, status, JSON.stringify(value), { 'Content-Type': 'application/json' });
 }
 
-export function sendError(res: HttpResponse, reply: Reply, err: SwitchyardError, extraHeaders: Record<string, string> = {}): void {
+/** `close`: the connection goes with the answer (a request body was left unread). */
+export function sendError(res: HttpResponse, reply: Reply, err: SwitchyardError, extraHeaders: Record<string, string> = {}, close = false): void {
   const status = httpStatusOf(err.kind);
   const headers: Record<string, string> = { 'Content-Type': 'application/json', ...extraHeaders };
   if (status === 429) headers['Retry-After'] = '1';
-  // After a refused oversized body the rest of it is still in flight: close rather than read it.
-  send(res, reply, status, JSON.stringify({ error: err.message }), headers, status === 413);
+  send(res, reply, status, JSON.stringify({ error: err.message }), headers, close);
 }

@@ -144,7 +144,7 @@ export class HttpTransport {
           sendError(res, reply, asSwitchyardError(err));
         }
       },
-      (err) => sendError(res, reply, err),
+      (err, close) => sendError(res, reply, err, {}, close),
     );
   }
 
@@ -184,9 +184,9 @@ export class HttpTransport {
         reading = false;
         this.answer(res, reply, body, headers, model, version, started);
       },
-      (err) => {
+      (err, close) => {
         reading = false;
-        this.fail(res, reply, model, started, err);
+        this.fail(res, reply, model, started, err, close);
         this.end();
       },
     );
@@ -215,9 +215,9 @@ export class HttpTransport {
   }
 
   /** A request refused before it reached the service is still counted. */
-  private fail(res: HttpResponse, reply: Reply, model: string, started: number, err: SwitchyardError): void {
+  private fail(res: HttpResponse, reply: Reply, model: string, started: number, err: SwitchyardError, close = false): void {
     this.options.service.recordRefused('http', model, err, (performance.now() - started) / 1000);
-    sendError(res, reply, err);
+    sendError(res, reply, err, {}, close);
   }
 
   private begin(): void {
