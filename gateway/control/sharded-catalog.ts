@@ -147,7 +147,8 @@ export class ShardedCatalog {
     };
     const versions = [...next.values()];
     if (!(await this.prepareAll(plan.name, plan.revision, policy, versions, fresh))) return this.discard(fresh);
-    await Promise.all(this.shards.map((shard) => shard.request({ kind: 'commit', model: plan.name, revision: plan.revision })));
+    // A shard that dies meanwhile is not waited for: its replacement is brought up to this state before it listens.
+    await Promise.all(this.shards.map((shard) => shard.request({ kind: 'commit', model: plan.name, revision: plan.revision }).catch(ignoreGone)));
     if (versions.length === 0) this.models.delete(plan.name);
     else this.models.set(plan.name, { revision: plan.revision, policy, versions: next });
     for (const v of fresh) this.countInstances(v, 1);
@@ -163,12 +164,13 @@ export class ShardedCatalog {
   private async prepareAll(name: string, revision: number, policy: ResolvedPolicy, versions: ServedVersion[], fresh: ReadonlySet<ServedVersion>): Promise<boolean> {
     const prepared: ShardThread[] = [];
     for (const shard of this.shards) {
-      const result = await this.prepareOn(shard, this.change(name, revision, policy, versions, fresh));
+      const result = await this.prepareOn(shard, this.change(name, revision, policy, versions, fresh)).catch(ignoreGone);
+      if (!result) continue;
       prepared.push(shard);
       const live = result.failed.filter((f) => policy.variants.some((v) => v.version === f.version && v.weight > 0));
       if (live.length > 0) {
         this.log.error('traffic change not applied: a shard could not load a version taking traffic; previous policy kept', { model: name, revision, shard: shard.index, failed: live });
-        await Promise.all(prepared.map((s) => s.request({ kind: 'abort', model: name, revision })));
+        await Promise.all(prepared.map((s) => s.request({ kind: 'abort', model: name, revision }).catch(ignoreGone)));
         return false;
       }
     }
@@ -265,6 +267,12 @@ export class ShardedCatalog {
     const entries = [...this.refused.values()];
     await Promise.all(this.shards.map((shard) => shard.request({ kind: 'refused', entries }).catch(() => undefined)));
   }
+}
+
+/** A request to a shard that died meanwhile: nothing to wait for (its replacement starts from the served state). */
+function ignoreGone(err: unknown): undefined {
+  if (err instanceof SwitchyardError && err.code === 'SY_ERR_SHUTTING_DOWN') return undefined;
+  throw err;
 }
 
 function checkNames(manifest: ModelManifest, inputNames: string[], outputNames: string[]): void {
